@@ -1,0 +1,98 @@
+//! The two passes of encoding over one description of each packet: a [`Counter`] pass that
+//! validates and measures, then a write pass into the reserved [`BytesMut`].
+//!
+//! Packet bodies are written against the [`Sink`] trait. The counting pass runs the checks
+//! (`S::CHECKS` is true); the writing pass, which only runs after the counting pass succeeded,
+//! skips them, so a field is validated once and the bytes written are exactly the bytes counted.
+
+use crate::codec::varint;
+use crate::error::EncodeError;
+use crate::topic::{self, StringKind};
+use bytes::{BufMut, BytesMut};
+
+/// Where encoded bytes go.
+pub(crate) trait Sink {
+    /// True for the validating, measuring pass.
+    const CHECKS: bool;
+    /// One byte.
+    fn put_u8(&mut self, v: u8);
+    /// Raw bytes.
+    fn put_slice(&mut self, v: &[u8]);
+    /// A Two Byte Integer.
+    #[inline]
+    fn put_u16(&mut self, v: u16) {
+        self.put_slice(&v.to_be_bytes());
+    }
+    /// A Four Byte Integer.
+    #[inline]
+    fn put_u32(&mut self, v: u32) {
+        self.put_slice(&v.to_be_bytes());
+    }
+    /// A Variable Byte Integer in its shortest form; values above [`varint::MAX`] are refused.
+    #[inline]
+    fn put_varint(&mut self, v: u32) -> Result<(), EncodeError> {
+        let mut buf = [0; 4];
+        let len = varint::encode(v, &mut buf).ok_or(EncodeError::PacketTooLarge {
+            size: u64::from(v),
+            max: u64::from(varint::MAX),
+        })?;
+        self.put_slice(buf.get(..len).unwrap_or_default());
+        Ok(())
+    }
+    /// Binary Data: u16 length and bytes (at most 65,535).
+    #[inline]
+    fn put_binary(&mut self, v: &[u8]) -> Result<(), EncodeError> {
+        let len = u16::try_from(v.len()).map_err(|_| EncodeError::FieldTooLong(v.len()))?;
+        self.put_u16(len);
+        self.put_slice(v);
+        Ok(())
+    }
+    /// A UTF-8 Encoded String: no U+0000 ([MQTT-1.5.4-2]), at most 65,535 bytes.
+    #[inline]
+    fn put_str(&mut self, v: &str) -> Result<(), EncodeError> {
+        if Self::CHECKS {
+            topic::check_bytes(v.as_bytes(), StringKind::Plain)
+                .map_err(|_| EncodeError::NullCharacter)?;
+        }
+        self.put_binary(v.as_bytes())
+    }
+    /// A topic name: also no wildcards ([MQTT-3.3.2-2]); emptiness is the caller's rule.
+    #[inline]
+    fn put_topic_name(&mut self, v: &str) -> Result<(), EncodeError> {
+        if Self::CHECKS {
+            topic::check_bytes(v.as_bytes(), StringKind::TopicName).map_err(|e| match e {
+                crate::DecodeError::WildcardInTopicName => EncodeError::WildcardInTopicName,
+                _ => EncodeError::NullCharacter,
+            })?;
+        }
+        self.put_binary(v.as_bytes())
+    }
+}
+
+/// The measuring pass: counts bytes, writes nothing.
+#[derive(Default)]
+pub(crate) struct Counter(pub(crate) usize);
+
+impl Sink for Counter {
+    const CHECKS: bool = true;
+    #[inline]
+    fn put_u8(&mut self, _: u8) {
+        self.0 += 1;
+    }
+    #[inline]
+    fn put_slice(&mut self, v: &[u8]) {
+        self.0 += v.len();
+    }
+}
+
+impl Sink for BytesMut {
+    const CHECKS: bool = false;
+    #[inline]
+    fn put_u8(&mut self, v: u8) {
+        BufMut::put_u8(self, v);
+    }
+    #[inline]
+    fn put_slice(&mut self, v: &[u8]) {
+        self.extend_from_slice(v);
+    }
+}

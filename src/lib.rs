@@ -1,0 +1,102 @@
+//! # mqtt-wire
+//!
+//! A sans-IO codec for the MQTT wire format: every control packet of MQTT 3.1.1 and 5.0 (with
+//! every property and reason code), and the CONNECT of MQTT 3.1. Bytes in, packets out; packets
+//! in, bytes out. No sockets, threads, clocks or async runtime.
+//!
+//! - **One packet model for every version.** [`Packet`] covers 3.1, 3.1.1 and 5.0; the version is
+//!   a parameter of decoding and encoding. 5.0 is the superset: on 3.1.1 property sets are empty
+//!   and reason codes are Success. Encoding something a version cannot carry is an
+//!   [`EncodeError`], never a silent drop.
+//! - **Strict.** Every rule of the standards that one packet can break is checked on decode, and
+//!   the [`DecodeError`] says which (with its statement id) and which reason code
+//!   ([`DecodeError::reason_code`]) to send the peer before closing.
+//! - **Streaming and bounded.** [`Decoder::decode`] returns `Ok(None)` until a whole packet is
+//!   buffered, and refuses a packet larger than the configured maximum as soon as its fixed
+//!   header is readable.
+//! - **Zero copy.** Decoded topics, payloads, strings and binary fields share the input: a
+//!   `Packet<Bytes>` holds reference-counted slices of the received frame, a `Packet<&[u8]>`
+//!   (from [`decode_slice`]) borrows from the caller's slice. UTF-8 is validated once, at decode.
+//!   Decoding a PUBLISH without user properties, an ack or a ping allocates nothing.
+//! - `#![no_std]` with `alloc`; `#![forbid(unsafe_code)]`.
+//!
+//! ## Decoding a stream
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use mqtt_wire::{Decoder, Packet, Version};
+//!
+//! let mut decoder = Decoder::new(Version::V3_1_1).with_max_packet_size(1 << 20);
+//! let mut buf = BytesMut::new();
+//! // Bytes arrive from the network in any chunks:
+//! buf.extend_from_slice(&[0x30, 0x0A, 0x00, 0x03, b'a', b'/', b'b']);
+//! assert_eq!(decoder.decode(&mut buf)?, None); // not a whole packet yet
+//! buf.extend_from_slice(b"hello");
+//! match decoder.decode(&mut buf)? {
+//!     Some(Packet::Publish(publish)) => {
+//!         assert_eq!(&publish.topic[..], "a/b");
+//!         assert_eq!(&publish.payload[..], b"hello");
+//!     }
+//!     other => panic!("unexpected {other:?}"),
+//! }
+//! # Ok::<(), mqtt_wire::DecodeError>(())
+//! ```
+//!
+//! ## Encoding
+//!
+//! ```
+//! use bytes::{Bytes, BytesMut};
+//! use mqtt_wire::{ByteString, Packet, Publish, Version};
+//!
+//! let mut buf = BytesMut::new();
+//! let publish = Publish::new(ByteString::from_static("a/b"), Bytes::from_static(b"hello"));
+//! Packet::Publish(publish).encode(Version::V5, &mut buf)?;
+//! assert_eq!(&buf[..], b"\x30\x0b\x00\x03a/b\x00hello"); // 5.0 adds the Property Length 0
+//! # Ok::<(), mqtt_wire::EncodeError>(())
+//! ```
+//!
+//! ## Errors
+//!
+//! ```
+//! use mqtt_wire::{decode_slice, DecodeError, ReasonCode, Version};
+//!
+//! // PUBLISH with QoS 3
+//! let err = decode_slice(&[0x36, 0x00], Version::V5, u32::MAX).unwrap_err();
+//! assert_eq!(err, DecodeError::InvalidQoS);
+//! assert_eq!(err.reason_code(), ReasonCode::MALFORMED_PACKET);
+//! ```
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod buffer;
+mod codec;
+mod error;
+mod packet;
+mod properties;
+mod reason;
+pub mod topic;
+mod types;
+
+pub use buffer::{Buffer, Str};
+pub use bytes::Bytes;
+pub use bytestring::ByteString;
+pub use codec::header::FixedHeader;
+pub use codec::varint;
+pub use codec::{Decoded, Decoder, Encoder, MAX_PACKET_SIZE, decode, decode_slice};
+pub use error::{DecodeError, EncodeError};
+pub use packet::{
+    Ack, Auth, ConnAck, Connect, Disconnect, Packet, Publish, SubAck, Subscribe, UnsubAck,
+    Unsubscribe, Will,
+};
+pub use properties::{
+    AckProperties, AuthProperties, ConnAckProperties, ConnectProperties, DisconnectProperties,
+    PropertyId, PublishProperties, SubscribeProperties, UnsubscribeProperties, WillProperties,
+};
+pub use reason::ReasonCode;
+pub use types::{PacketId, PacketType, QoS, QosPid, RetainHandling, SubscriptionOptions, Version};

@@ -1,0 +1,74 @@
+//! AUTH (§3.15, 5.0 only): an enhanced authentication exchange step.
+
+use super::ack::check_reason;
+use super::disconnect::{read_reason_and_properties, write_reason_and_properties};
+use crate::buffer::Buffer;
+use crate::codec::read::Reader;
+use crate::codec::write::Sink;
+use crate::error::{DecodeError, EncodeError};
+use crate::properties::{AuthProperties, PropertyId};
+use crate::reason::ReasonCode;
+use crate::types::{PacketType, Version};
+use bytes::Bytes;
+
+/// AUTH: reason code (0x00 Success, 0x18 Continue authentication, 0x19 Re-authenticate) and
+/// authentication properties. Packet type 15 is reserved before 5.0, so AUTH never decodes and
+/// never encodes on 3.1.1.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Auth<B: Buffer = Bytes> {
+    /// The reason code ([MQTT-3.15.2-1]).
+    pub reason_code: ReasonCode,
+    /// The properties.
+    pub properties: AuthProperties<B>,
+}
+
+impl<B: Buffer> Auth<B> {
+    /// Remaining length 0 means Success without properties (§3.15.2.1). The standard does not
+    /// describe a remaining length of 1; it is read like DISCONNECT's, as a reason code alone.
+    pub(crate) fn read(r: &mut Reader<'_, B>, version: Version) -> Result<Self, DecodeError> {
+        let (reason_code, properties): (ReasonCode, AuthProperties<B>) =
+            read_reason_and_properties(r, version)?;
+        if properties.authentication_data.is_some() && properties.authentication_method.is_none() {
+            return Err(DecodeError::InvalidPropertyValue(
+                PropertyId::AuthenticationData,
+            ));
+        }
+        Ok(Auth {
+            reason_code,
+            properties,
+        })
+    }
+
+    pub(crate) fn write<S: Sink>(&self, version: Version, s: &mut S) -> Result<(), EncodeError> {
+        if S::CHECKS {
+            if !version.is_v5() {
+                return Err(EncodeError::NotInVersion {
+                    what: "AUTH",
+                    version,
+                });
+            }
+            check_reason(
+                PacketType::Auth,
+                version,
+                self.reason_code,
+                self.properties.is_empty(),
+            )?;
+            if self.properties.authentication_data.is_some()
+                && self.properties.authentication_method.is_none()
+            {
+                return Err(EncodeError::InvalidPropertyValue(
+                    PropertyId::AuthenticationData,
+                ));
+            }
+        }
+        // A reason code without properties is written with a Property Length of 0, the form the
+        // standard describes (it describes no 1-byte AUTH).
+        if version.is_v5() && self.reason_code != ReasonCode::SUCCESS && self.properties.is_empty()
+        {
+            s.put_u8(self.reason_code.0);
+            s.put_u8(0);
+            return Ok(());
+        }
+        write_reason_and_properties(self.reason_code, &self.properties, version, s)
+    }
+}

@@ -1,0 +1,226 @@
+//! The control packets: one model for every protocol version.
+//!
+//! MQTT 5.0 is the superset. On 3.1.1 (and 3.1) property sets are empty and reason codes take
+//! their success value; encoding anything 3.1.1 cannot carry is an [`EncodeError`], never a
+//! silent drop.
+
+mod ack;
+mod auth;
+mod connack;
+mod connect;
+mod disconnect;
+mod publish;
+mod suback;
+mod subscribe;
+mod unsuback;
+mod unsubscribe;
+
+pub use ack::Ack;
+pub use auth::Auth;
+pub use connack::ConnAck;
+pub use connect::{Connect, Will};
+pub use disconnect::Disconnect;
+pub use publish::Publish;
+pub use suback::SubAck;
+pub use subscribe::Subscribe;
+pub use unsuback::UnsubAck;
+pub use unsubscribe::Unsubscribe;
+
+use crate::buffer::Buffer;
+use crate::codec::header::FixedHeader;
+use crate::codec::read::Reader;
+use crate::codec::varint;
+use crate::codec::write::{Counter, Sink};
+use crate::error::{DecodeError, EncodeError};
+use crate::types::{PacketType, Version};
+use bytes::{Bytes, BytesMut};
+
+/// An MQTT control packet, generic over the storage its fields share: [`Bytes`] (the default)
+/// or `&[u8]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Packet<B: Buffer = Bytes> {
+    /// CONNECT: client asks to connect.
+    Connect(Connect<B>),
+    /// CONNACK: server answers CONNECT.
+    ConnAck(ConnAck<B>),
+    /// PUBLISH: an application message.
+    Publish(Publish<B>),
+    /// PUBACK: QoS 1 acknowledgement.
+    PubAck(Ack<B>),
+    /// PUBREC: QoS 2, part 1.
+    PubRec(Ack<B>),
+    /// PUBREL: QoS 2, part 2.
+    PubRel(Ack<B>),
+    /// PUBCOMP: QoS 2, part 3.
+    PubComp(Ack<B>),
+    /// SUBSCRIBE: client subscribes to topic filters.
+    Subscribe(Subscribe<B>),
+    /// SUBACK: server answers SUBSCRIBE.
+    SubAck(SubAck<B>),
+    /// UNSUBSCRIBE: client removes subscriptions.
+    Unsubscribe(Unsubscribe<B>),
+    /// UNSUBACK: server answers UNSUBSCRIBE.
+    UnsubAck(UnsubAck<B>),
+    /// PINGREQ: keep-alive request.
+    PingReq,
+    /// PINGRESP: keep-alive answer.
+    PingResp,
+    /// DISCONNECT: orderly end of the connection.
+    Disconnect(Disconnect<B>),
+    /// AUTH: 5.0 enhanced authentication exchange.
+    Auth(Auth<B>),
+}
+
+impl<B: Buffer> Packet<B> {
+    /// The packet's type.
+    pub fn packet_type(&self) -> PacketType {
+        match self {
+            Packet::Connect(_) => PacketType::Connect,
+            Packet::ConnAck(_) => PacketType::ConnAck,
+            Packet::Publish(_) => PacketType::Publish,
+            Packet::PubAck(_) => PacketType::PubAck,
+            Packet::PubRec(_) => PacketType::PubRec,
+            Packet::PubRel(_) => PacketType::PubRel,
+            Packet::PubComp(_) => PacketType::PubComp,
+            Packet::Subscribe(_) => PacketType::Subscribe,
+            Packet::SubAck(_) => PacketType::SubAck,
+            Packet::Unsubscribe(_) => PacketType::Unsubscribe,
+            Packet::UnsubAck(_) => PacketType::UnsubAck,
+            Packet::PingReq => PacketType::PingReq,
+            Packet::PingResp => PacketType::PingResp,
+            Packet::Disconnect(_) => PacketType::Disconnect,
+            Packet::Auth(_) => PacketType::Auth,
+        }
+    }
+
+    /// Parses the body of the frame `src[..header.frame_len()]` whose fixed header is `header`.
+    #[inline]
+    pub(crate) fn read(
+        src: &B,
+        header: &FixedHeader,
+        version: Version,
+    ) -> Result<Packet<B>, DecodeError> {
+        let kind = header.packet_type;
+        let r = &mut Reader::new(src, header.header_len, header.frame_len(), kind);
+        let packet = match kind {
+            PacketType::Publish => Packet::Publish(Publish::read(r, header.flags, version)?),
+            PacketType::PubAck => Packet::PubAck(Ack::read(r, version)?),
+            PacketType::PubRec => Packet::PubRec(Ack::read(r, version)?),
+            PacketType::PubRel => Packet::PubRel(Ack::read(r, version)?),
+            PacketType::PubComp => Packet::PubComp(Ack::read(r, version)?),
+            PacketType::Connect => Packet::Connect(Connect::read(r)?),
+            PacketType::ConnAck => Packet::ConnAck(ConnAck::read(r, version)?),
+            PacketType::Subscribe => Packet::Subscribe(Subscribe::read(r, version)?),
+            PacketType::SubAck => Packet::SubAck(SubAck::read(r, version)?),
+            PacketType::Unsubscribe => Packet::Unsubscribe(Unsubscribe::read(r, version)?),
+            PacketType::UnsubAck => Packet::UnsubAck(UnsubAck::read(r, version)?),
+            PacketType::PingReq => Packet::PingReq,
+            PacketType::PingResp => Packet::PingResp,
+            PacketType::Disconnect => Packet::Disconnect(Disconnect::read(r, version)?),
+            PacketType::Auth => Packet::Auth(Auth::read(r, version)?),
+        };
+        // PINGREQ, PINGRESP (§3.12, §3.13) and 3.1.1 DISCONNECT (§3.14) have no body; every
+        // other packet must end exactly at its remaining length.
+        r.finish()?;
+        Ok(packet)
+    }
+
+    /// The first byte of the fixed header.
+    fn first_byte(&self) -> u8 {
+        let kind = self.packet_type();
+        let flags = match self {
+            Packet::Publish(p) => p.flags(),
+            _ => kind.fixed_flags(),
+        };
+        (kind as u8) << 4 | flags
+    }
+
+    /// Writes (or, with the counting sink, checks and measures) the body.
+    fn write_body<S: Sink>(&self, version: Version, s: &mut S) -> Result<(), EncodeError> {
+        match self {
+            Packet::Connect(p) => p.write(version, s),
+            Packet::ConnAck(p) => p.write(version, s),
+            Packet::Publish(p) => p.write(version, s),
+            Packet::PubAck(p) => p.write(PacketType::PubAck, version, s),
+            Packet::PubRec(p) => p.write(PacketType::PubRec, version, s),
+            Packet::PubRel(p) => p.write(PacketType::PubRel, version, s),
+            Packet::PubComp(p) => p.write(PacketType::PubComp, version, s),
+            Packet::Subscribe(p) => p.write(version, s),
+            Packet::SubAck(p) => p.write(version, s),
+            Packet::Unsubscribe(p) => p.write(version, s),
+            Packet::UnsubAck(p) => p.write(version, s),
+            Packet::PingReq | Packet::PingResp => Ok(()),
+            Packet::Disconnect(p) => p.write(version, s),
+            Packet::Auth(p) => p.write(version, s),
+        }
+    }
+
+    /// Validates the packet for `version` and returns the remaining length and the whole size.
+    fn measure(&self, version: Version, max: u32) -> Result<(u32, usize), EncodeError> {
+        let mut counter = Counter::default();
+        self.write_body(version, &mut counter)?;
+        let too_large = |size: u64, max: u64| EncodeError::PacketTooLarge { size, max };
+        let remaining = u32::try_from(counter.0)
+            .ok()
+            .filter(|&len| len <= varint::MAX)
+            .ok_or(too_large(
+                counter.0 as u64 + 5,
+                u64::from(crate::MAX_PACKET_SIZE),
+            ))?;
+        let size = 1 + varint::encoded_len(remaining) + counter.0;
+        if size as u64 > u64::from(max) {
+            return Err(too_large(size as u64, u64::from(max)));
+        }
+        Ok((remaining, size))
+    }
+
+    /// The number of bytes [`Packet::encode`] writes for `version`, or the error it would give.
+    pub fn encoded_len(&self, version: Version) -> Result<usize, EncodeError> {
+        self.measure(version, crate::MAX_PACKET_SIZE)
+            .map(|(_, size)| size)
+    }
+
+    /// Appends the packet, encoded for `version`, to `dst`; returns the bytes written.
+    ///
+    /// The packet is validated and measured first, `dst` grows once, then the bytes are written.
+    /// On error nothing is written.
+    ///
+    /// ```
+    /// use bytes::{Bytes, BytesMut};
+    /// use mqtt_wire::{ByteString, Packet, PacketId, Publish, QosPid, Version};
+    ///
+    /// let publish = Publish {
+    ///     qos: QosPid::AtLeastOnce(PacketId::new(7).unwrap()),
+    ///     ..Publish::new(ByteString::from_static("a/b"), Bytes::from_static(b"hi"))
+    /// };
+    /// let mut buf = BytesMut::new();
+    /// Packet::Publish(publish).encode(Version::V3_1_1, &mut buf)?;
+    /// assert_eq!(&buf[..], b"\x32\x09\x00\x03a/b\x00\x07hi");
+    /// # Ok::<(), mqtt_wire::EncodeError>(())
+    /// ```
+    #[inline]
+    pub fn encode(&self, version: Version, dst: &mut BytesMut) -> Result<usize, EncodeError> {
+        self.encode_limited(version, crate::MAX_PACKET_SIZE, dst)
+    }
+
+    #[inline]
+    pub(crate) fn encode_limited(
+        &self,
+        version: Version,
+        max: u32,
+        dst: &mut BytesMut,
+    ) -> Result<usize, EncodeError> {
+        let (remaining, size) = self.measure(version, max)?;
+        let start = dst.len();
+        dst.reserve(size);
+        Sink::put_u8(dst, self.first_byte());
+        let written = dst
+            .put_varint(remaining)
+            .and_then(|()| self.write_body(version, dst));
+        if let Err(e) = written {
+            dst.truncate(start);
+            return Err(e);
+        }
+        Ok(size)
+    }
+}

@@ -1,0 +1,107 @@
+//! PUBLISH (§3.3): an application message.
+
+use crate::buffer::{Buffer, Str};
+use crate::codec::read::Reader;
+use crate::codec::write::Sink;
+use crate::error::{DecodeError, EncodeError};
+use crate::properties::{self, PublishProperties};
+use crate::topic::StringKind;
+use crate::types::{QosPid, Version};
+use bytes::Bytes;
+
+/// PUBLISH: an application message, sent by either side.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Publish<B: Buffer = Bytes> {
+    /// DUP: this is a re-delivery ([MQTT-3.3.1-1]). Never set with QoS 0 ([MQTT-3.3.1-2]).
+    pub dup: bool,
+    /// QoS and, for QoS 1 and 2, the packet identifier.
+    pub qos: QosPid,
+    /// RETAIN: the server keeps the message for future subscribers.
+    pub retain: bool,
+    /// The topic name: no wildcards ([MQTT-3.3.2-2]); empty only on 5.0 with a Topic Alias.
+    pub topic: Str<B>,
+    /// 5.0 properties; empty on 3.1.1.
+    pub properties: PublishProperties<B>,
+    /// The application payload, shared with the received frame.
+    pub payload: B,
+}
+
+impl<B: Buffer> Publish<B> {
+    /// A QoS 0, non-retained message without properties.
+    pub fn new(topic: Str<B>, payload: B) -> Publish<B> {
+        Publish {
+            dup: false,
+            qos: QosPid::AtMostOnce,
+            retain: false,
+            topic,
+            properties: PublishProperties::default(),
+            payload,
+        }
+    }
+
+    /// The flag nibble of the fixed header: DUP, QoS, RETAIN.
+    pub(crate) fn flags(&self) -> u8 {
+        (self.dup as u8) << 3 | (self.qos.qos() as u8) << 1 | self.retain as u8
+    }
+
+    /// Parses the body; `flags` were checked with the fixed header (QoS 3, DUP on QoS 0).
+    #[inline]
+    pub(crate) fn read(
+        r: &mut Reader<'_, B>,
+        flags: u8,
+        version: Version,
+    ) -> Result<Self, DecodeError> {
+        // [MQTT-3.3.2-1]: the topic name comes first; [MQTT-3.3.2-2]: no wildcards.
+        let topic = r.string(StringKind::TopicName)?;
+        // [MQTT-2.3.1-5]: only QoS 1 and 2 carry a packet identifier, never 0 ([MQTT-2.3.1-1]).
+        let qos = match (flags >> 1) & 0b11 {
+            0 => QosPid::AtMostOnce,
+            1 => QosPid::AtLeastOnce(r.packet_id()?),
+            2 => QosPid::ExactlyOnce(r.packet_id()?),
+            _ => return Err(DecodeError::InvalidQoS), // [MQTT-3.3.1-4]
+        };
+        let properties: PublishProperties<B> = if version.is_v5() {
+            properties::read(r)?
+        } else {
+            PublishProperties::default()
+        };
+        // [MQTT-4.7.3-1]; 5.0 §3.3.2.1: an empty topic name needs a Topic Alias.
+        if topic.is_empty() && properties.topic_alias.is_none() {
+            return Err(DecodeError::EmptyTopicName);
+        }
+        Ok(Publish {
+            dup: flags & 0b1000 != 0,
+            qos,
+            retain: flags & 1 != 0,
+            topic,
+            properties,
+            payload: r.rest_bytes(),
+        })
+    }
+
+    pub(crate) fn write<S: Sink>(&self, version: Version, s: &mut S) -> Result<(), EncodeError> {
+        if S::CHECKS {
+            if self.dup && self.qos == QosPid::AtMostOnce {
+                return Err(EncodeError::DupOnQos0); // [MQTT-3.3.1-2]
+            }
+            if self.topic.is_empty() && self.properties.topic_alias.is_none() {
+                return Err(EncodeError::EmptyTopicName); // [MQTT-4.7.3-1]
+            }
+            if !version.is_v5() && !self.properties.is_empty() {
+                return Err(EncodeError::NotInVersion {
+                    what: "PUBLISH properties",
+                    version,
+                });
+            }
+        }
+        s.put_topic_name(&self.topic)?;
+        if let Some(pid) = self.qos.pid() {
+            s.put_u16(pid.get());
+        }
+        if version.is_v5() {
+            properties::write(&self.properties, s)?;
+        }
+        s.put_slice(self.payload.as_ref());
+        Ok(())
+    }
+}

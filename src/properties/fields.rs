@@ -1,0 +1,237 @@
+//! How each kind of property field is stored, written and checked. The property-set macro in
+//! `sets.rs` names one of these modules per field.
+
+use super::{PropertyId, Value, check_int};
+use crate::buffer::{Buffer, Str};
+use crate::codec::write::Sink;
+use crate::error::{DecodeError, EncodeError};
+
+fn encode_check(id: PropertyId, v: u32) -> Result<(), EncodeError> {
+    check_int(id, v).map_err(|e| match e {
+        DecodeError::TopicAliasZero => EncodeError::TopicAliasZero,
+        _ => EncodeError::InvalidPropertyValue(id),
+    })
+}
+
+fn int<B: Buffer>(value: Value<B>) -> u32 {
+    match value {
+        Value::Int(v) => v,
+        _ => 0,
+    }
+}
+
+/// A Byte property that is 0 or 1, stored as `Option<bool>`.
+pub(crate) mod flag {
+    use super::*;
+    pub(crate) fn set<B: Buffer>(f: &mut Option<bool>, v: Value<B>) {
+        *f = Some(int(v) == 1);
+    }
+    pub(crate) fn write<S: Sink>(
+        f: &Option<bool>,
+        id: PropertyId,
+        s: &mut S,
+    ) -> Result<(), EncodeError> {
+        if let Some(v) = *f {
+            s.put_u8(id as u8);
+            s.put_u8(v as u8);
+        }
+        Ok(())
+    }
+    pub(crate) fn is_empty(f: &Option<bool>) -> bool {
+        f.is_none()
+    }
+}
+
+/// Maximum QoS: a Byte that is 0 or 1, stored as `Option<QoS>`.
+pub(crate) mod qos {
+    use super::*;
+    use crate::types::QoS;
+    pub(crate) fn set<B: Buffer>(f: &mut Option<QoS>, v: Value<B>) {
+        *f = QoS::from_bits(int(v) as u8);
+    }
+    pub(crate) fn write<S: Sink>(
+        f: &Option<QoS>,
+        id: PropertyId,
+        s: &mut S,
+    ) -> Result<(), EncodeError> {
+        if let Some(v) = *f {
+            encode_check(id, v as u32)?;
+            s.put_u8(id as u8);
+            s.put_u8(v as u8);
+        }
+        Ok(())
+    }
+    pub(crate) fn is_empty(f: &Option<QoS>) -> bool {
+        f.is_none()
+    }
+}
+
+/// A Two Byte Integer property.
+pub(crate) mod two {
+    use super::*;
+    pub(crate) fn set<B: Buffer>(f: &mut Option<u16>, v: Value<B>) {
+        *f = Some(int(v) as u16);
+    }
+    pub(crate) fn write<S: Sink>(
+        f: &Option<u16>,
+        id: PropertyId,
+        s: &mut S,
+    ) -> Result<(), EncodeError> {
+        if let Some(v) = *f {
+            if S::CHECKS {
+                encode_check(id, v.into())?;
+            }
+            s.put_u8(id as u8);
+            s.put_u16(v);
+        }
+        Ok(())
+    }
+    pub(crate) fn is_empty(f: &Option<u16>) -> bool {
+        f.is_none()
+    }
+}
+
+/// A Four Byte Integer property.
+pub(crate) mod four {
+    use super::*;
+    pub(crate) fn set<B: Buffer>(f: &mut Option<u32>, v: Value<B>) {
+        *f = Some(int(v));
+    }
+    pub(crate) fn write<S: Sink>(
+        f: &Option<u32>,
+        id: PropertyId,
+        s: &mut S,
+    ) -> Result<(), EncodeError> {
+        if let Some(v) = *f {
+            if S::CHECKS {
+                encode_check(id, v)?;
+            }
+            s.put_u8(id as u8);
+            s.put_u32(v);
+        }
+        Ok(())
+    }
+    pub(crate) fn is_empty(f: &Option<u32>) -> bool {
+        f.is_none()
+    }
+}
+
+/// A Variable Byte Integer property that appears at most once.
+pub(crate) mod varint {
+    use super::*;
+    pub(crate) fn set<B: Buffer>(f: &mut Option<u32>, v: Value<B>) {
+        *f = Some(int(v));
+    }
+    pub(crate) fn write<S: Sink>(
+        f: &Option<u32>,
+        id: PropertyId,
+        s: &mut S,
+    ) -> Result<(), EncodeError> {
+        if let Some(v) = *f {
+            encode_check(id, v)?;
+            s.put_u8(id as u8);
+            s.put_varint(v)?;
+        }
+        Ok(())
+    }
+    pub(crate) fn is_empty(f: &Option<u32>) -> bool {
+        f.is_none()
+    }
+}
+
+/// A Variable Byte Integer property that may repeat, kept in order.
+pub(crate) mod varints {
+    use super::*;
+    use alloc::vec::Vec;
+    pub(crate) fn set<B: Buffer>(f: &mut Vec<u32>, v: Value<B>) {
+        f.push(int(v));
+    }
+    pub(crate) fn write<S: Sink>(f: &[u32], id: PropertyId, s: &mut S) -> Result<(), EncodeError> {
+        for &v in f {
+            encode_check(id, v)?;
+            s.put_u8(id as u8);
+            s.put_varint(v)?;
+        }
+        Ok(())
+    }
+    pub(crate) fn is_empty(f: &[u32]) -> bool {
+        f.is_empty()
+    }
+}
+
+/// A UTF-8 Encoded String property.
+pub(crate) mod string {
+    use super::*;
+    pub(crate) fn set<B: Buffer>(f: &mut Option<Str<B>>, v: Value<B>) {
+        if let Value::String(v) = v {
+            *f = Some(v);
+        }
+    }
+    pub(crate) fn write<T: core::ops::Deref<Target = str>, S: Sink>(
+        f: &Option<T>,
+        id: PropertyId,
+        s: &mut S,
+    ) -> Result<(), EncodeError> {
+        if let Some(v) = f {
+            if S::CHECKS && id == PropertyId::ResponseTopic {
+                super::super::check_response_topic(v)?;
+            }
+            s.put_u8(id as u8);
+            s.put_str(v)?;
+        }
+        Ok(())
+    }
+    pub(crate) fn is_empty<T>(f: &Option<T>) -> bool {
+        f.is_none()
+    }
+}
+
+/// A Binary Data property.
+pub(crate) mod binary {
+    use super::*;
+    pub(crate) fn set<B: Buffer>(f: &mut Option<B>, v: Value<B>) {
+        if let Value::Binary(v) = v {
+            *f = Some(v);
+        }
+    }
+    pub(crate) fn write<B: Buffer, S: Sink>(
+        f: &Option<B>,
+        id: PropertyId,
+        s: &mut S,
+    ) -> Result<(), EncodeError> {
+        if let Some(v) = f {
+            s.put_u8(id as u8);
+            s.put_binary(v.as_ref())?;
+        }
+        Ok(())
+    }
+    pub(crate) fn is_empty<T>(f: &Option<T>) -> bool {
+        f.is_none()
+    }
+}
+
+/// User Properties: UTF-8 String Pairs, any number, order kept ([MQTT-3.3.2-18]).
+pub(crate) mod pairs {
+    use super::*;
+    use alloc::vec::Vec;
+    pub(crate) fn set<B: Buffer>(f: &mut Vec<(Str<B>, Str<B>)>, v: Value<B>) {
+        if let Value::Pair(k, v) = v {
+            f.push((k, v));
+        }
+    }
+    pub(crate) fn write<T: core::ops::Deref<Target = str>, S: Sink>(
+        f: &[(T, T)],
+        id: PropertyId,
+        s: &mut S,
+    ) -> Result<(), EncodeError> {
+        for (k, v) in f {
+            s.put_u8(id as u8);
+            s.put_str(k)?;
+            s.put_str(v)?;
+        }
+        Ok(())
+    }
+    pub(crate) fn is_empty<T>(f: &[T]) -> bool {
+        f.is_empty()
+    }
+}
