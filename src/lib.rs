@@ -100,3 +100,8 @@ pub use properties::{
 };
 pub use reason::ReasonCode;
 pub use types::{PacketId, PacketType, QoS, QosPid, RetainHandling, SubscriptionOptions, Version};
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -11,6 +11,23 @@ use crate::types::QoS;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
+/// A field's value when it is present, for `Display`.
+trait Present {
+    fn present(&self) -> Option<&dyn core::fmt::Debug>;
+}
+
+impl<T: core::fmt::Debug> Present for Option<T> {
+    fn present(&self) -> Option<&dyn core::fmt::Debug> {
+        self.as_ref().map(|v| v as &dyn core::fmt::Debug)
+    }
+}
+
+impl<T: core::fmt::Debug> Present for Vec<T> {
+    fn present(&self) -> Option<&dyn core::fmt::Debug> {
+        (!self.is_empty()).then_some(self as &dyn core::fmt::Debug)
+    }
+}
+
 macro_rules! property_set {
     (
         $(#[$meta:meta])*
@@ -34,6 +51,23 @@ macro_rules! property_set {
             /// True when no property is set.
             pub fn is_empty(&self) -> bool {
                 true $( && $kind::is_empty(&self.$field) )*
+            }
+        }
+
+        /// Only the properties present, as `{name: value, ...}`.
+        impl<B: Buffer> core::fmt::Display for $name<B> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                let mut first = true;
+                f.write_str("{")?;
+                $(
+                    if let Some(value) = Present::present(&self.$field) {
+                        let sep = if first { "" } else { ", " };
+                        first = false;
+                        write!(f, "{}{}: {:?}", sep, stringify!($field), value)?;
+                    }
+                )*
+                let _ = first;
+                f.write_str("}")
             }
         }
 
