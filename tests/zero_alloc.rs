@@ -1,0 +1,438 @@
+//! Decoding PUBLISH (without User Properties or Subscription Identifiers), the four PUBLISH
+//! acknowledgements in every short form, PINGREQ, PINGRESP and DISCONNECT performs no heap
+//! allocation, borrowed (`decode_slice`) or shared (`Decoder` over a `BytesMut`).
+//!
+//! A counting global allocator wraps `System` and counts, per thread, every `alloc`,
+//! `alloc_zeroed` and `realloc` (and, for the report, every `dealloc`). The crate forbids
+//! `unsafe`; implementing `GlobalAlloc` needs it, so it lives in this test file only.
+//!
+//! Run with `cargo test --test zero_alloc -- --nocapture` to see the measured counts.
+
+use bytes::{Bytes, BytesMut};
+use mqtt_wire::{
+    Ack, AckProperties, Auth, AuthProperties, ByteString, ConnAck, ConnAckProperties, Decoder,
+    Disconnect, DisconnectProperties, Packet, PacketId, PacketType, Publish, PublishProperties,
+    QoS, QosPid, ReasonCode, Version, decode_slice,
+};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::hint::black_box;
+
+struct CountingAllocator;
+
+thread_local! {
+    // Const-initialised and without a destructor: reading it never allocates.
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+    static DEALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn bump(counter: &'static std::thread::LocalKey<Cell<u64>>) {
+    // `try_with`: the allocator also runs while thread-locals are being torn down.
+    let _ = counter.try_with(|c| c.set(c.get() + 1));
+}
+
+// SAFETY: every method forwards its arguments unchanged to `System`, which implements the
+// `GlobalAlloc` contract; the only other work is bumping a thread-local counter, which neither
+// allocates nor unwinds.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        bump(&ALLOCATIONS);
+        // SAFETY: the caller's guarantees for `alloc` are passed on unchanged.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        bump(&ALLOCATIONS);
+        // SAFETY: as for `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        bump(&ALLOCATIONS);
+        // SAFETY: `ptr` was allocated by `System` through this allocator with `layout`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        bump(&DEALLOCATIONS);
+        // SAFETY: `ptr` was allocated by `System` through this allocator with `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+/// Heap traffic of the current thread during one call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Traffic {
+    allocations: u64,
+    deallocations: u64,
+}
+
+impl core::ops::AddAssign for Traffic {
+    fn add_assign(&mut self, other: Traffic) {
+        self.allocations += other.allocations;
+        self.deallocations += other.deallocations;
+    }
+}
+
+/// Runs `f` and counts the allocations and deallocations it makes on this thread.
+fn measure<T>(f: impl FnOnce() -> T) -> (Traffic, T) {
+    let allocations = ALLOCATIONS.with(Cell::get);
+    let deallocations = DEALLOCATIONS.with(Cell::get);
+    let value = f();
+    let traffic = Traffic {
+        allocations: ALLOCATIONS.with(Cell::get) - allocations,
+        deallocations: DEALLOCATIONS.with(Cell::get) - deallocations,
+    };
+    (traffic, value)
+}
+
+/// One encoded packet to decode.
+struct Case {
+    name: String,
+    version: Version,
+    bytes: Vec<u8>,
+}
+
+fn encode(version: Version, packet: &Packet) -> Vec<u8> {
+    let mut buf = BytesMut::new();
+    packet.encode(version, &mut buf).expect("valid packet");
+    buf.to_vec()
+}
+
+fn pid() -> PacketId {
+    PacketId::new(0x1234).expect("non-zero")
+}
+
+fn publish(qos: QoS, properties: PublishProperties, topic: &'static str) -> Publish {
+    let qos = match qos {
+        QoS::AtMostOnce => QosPid::AtMostOnce,
+        QoS::AtLeastOnce => QosPid::AtLeastOnce(pid()),
+        QoS::ExactlyOnce => QosPid::ExactlyOnce(pid()),
+    };
+    Publish {
+        dup: qos != QosPid::AtMostOnce,
+        qos,
+        retain: true,
+        topic: ByteString::from_static(topic),
+        properties,
+        payload: Bytes::from(vec![0xA5; 200]),
+    }
+}
+
+/// Every property of PUBLISH except User Properties and Subscription Identifiers.
+fn publish_properties() -> PublishProperties {
+    PublishProperties {
+        payload_format_indicator: Some(true),
+        message_expiry_interval: Some(3600),
+        topic_alias: Some(7),
+        response_topic: Some(ByteString::from_static("reply/here")),
+        correlation_data: Some(Bytes::from_static(b"correlation")),
+        content_type: Some(ByteString::from_static("application/json")),
+        ..PublishProperties::default()
+    }
+}
+
+/// The packets whose decoding must not allocate, for 3.1.1 and 5.0.
+fn cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    let mut add = |name: String, version: Version, bytes: Vec<u8>| {
+        cases.push(Case {
+            name: format!("{name} ({version})"),
+            version,
+            bytes,
+        });
+    };
+    for version in [Version::V3_1_1, Version::V5] {
+        let v5 = version.is_v5();
+        for qos in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce] {
+            let plain = publish(qos, PublishProperties::default(), "sensors/kitchen/temp");
+            add(
+                format!("PUBLISH QoS {}", qos as u8),
+                version,
+                encode(version, &Packet::Publish(plain)),
+            );
+            if v5 {
+                let with_props = publish(qos, publish_properties(), "sensors/kitchen/temp");
+                add(
+                    format!("PUBLISH QoS {} with properties", qos as u8),
+                    version,
+                    encode(version, &Packet::Publish(with_props)),
+                );
+                let aliased = publish(qos, publish_properties(), "");
+                add(
+                    format!("PUBLISH QoS {} empty topic + alias", qos as u8),
+                    version,
+                    encode(version, &Packet::Publish(aliased)),
+                );
+            }
+        }
+        for kind in [
+            PacketType::PubAck,
+            PacketType::PubRec,
+            PacketType::PubRel,
+            PacketType::PubComp,
+        ] {
+            let wrap = |ack: Ack| match kind {
+                PacketType::PubAck => Packet::PubAck(ack),
+                PacketType::PubRec => Packet::PubRec(ack),
+                PacketType::PubRel => Packet::PubRel(ack),
+                _ => Packet::PubComp(ack),
+            };
+            add(
+                format!("{kind} pid only"),
+                version,
+                encode(version, &wrap(Ack::new(pid()))),
+            );
+            if v5 {
+                let code = match kind {
+                    PacketType::PubAck | PacketType::PubRec => ReasonCode::NO_MATCHING_SUBSCRIBERS,
+                    _ => ReasonCode::PACKET_IDENTIFIER_NOT_FOUND,
+                };
+                let coded = Ack {
+                    reason_code: code,
+                    ..Ack::new(pid())
+                };
+                add(
+                    format!("{kind} reason code"),
+                    version,
+                    encode(version, &wrap(coded.clone())),
+                );
+                // Reason code and a Property Length of 0: valid, though the encoder writes the
+                // shorter form.
+                let first = (kind as u8) << 4 | if kind == PacketType::PubRel { 2 } else { 0 };
+                add(
+                    format!("{kind} reason code, empty properties"),
+                    version,
+                    vec![first, 4, 0x12, 0x34, code.0, 0],
+                );
+                let with_reason = Ack {
+                    properties: AckProperties {
+                        reason_string: Some(ByteString::from_static("no one listening")),
+                        ..AckProperties::default()
+                    },
+                    ..coded
+                };
+                add(
+                    format!("{kind} reason code and Reason String"),
+                    version,
+                    encode(version, &wrap(with_reason)),
+                );
+            }
+        }
+        add("PINGREQ".into(), version, encode(version, &Packet::PingReq));
+        add(
+            "PINGRESP".into(),
+            version,
+            encode(version, &Packet::PingResp),
+        );
+        add(
+            "DISCONNECT".into(),
+            version,
+            encode(version, &Packet::Disconnect(Disconnect::default())),
+        );
+        if v5 {
+            let coded = Disconnect {
+                reason_code: ReasonCode::DISCONNECT_WITH_WILL,
+                ..Disconnect::default()
+            };
+            add(
+                "DISCONNECT reason code".into(),
+                version,
+                encode(version, &Packet::Disconnect(coded)),
+            );
+            add(
+                "DISCONNECT reason code, empty properties".into(),
+                version,
+                vec![0xE0, 2, ReasonCode::SESSION_TAKEN_OVER.0, 0],
+            );
+            let with_props = Disconnect {
+                reason_code: ReasonCode::SERVER_MOVED,
+                properties: DisconnectProperties {
+                    session_expiry_interval: Some(0),
+                    reason_string: Some(ByteString::from_static("moving")),
+                    server_reference: Some(ByteString::from_static("other.example:1883")),
+                    ..DisconnectProperties::default()
+                },
+            };
+            add(
+                "DISCONNECT with properties".into(),
+                version,
+                encode(version, &Packet::Disconnect(with_props)),
+            );
+        }
+        // Beyond the packets the crate documents as allocation-free: CONNACK and AUTH have no
+        // list fields either.
+        let connack = ConnAck {
+            properties: if v5 {
+                ConnAckProperties {
+                    session_expiry_interval: Some(60),
+                    receive_maximum: Some(100),
+                    maximum_qos: Some(QoS::AtLeastOnce),
+                    assigned_client_identifier: Some(ByteString::from_static("client-7")),
+                    reason_string: Some(ByteString::from_static("welcome")),
+                    server_keep_alive: Some(30),
+                    ..ConnAckProperties::default()
+                }
+            } else {
+                ConnAckProperties::default()
+            },
+            ..ConnAck::new(true, ReasonCode::SUCCESS)
+        };
+        add(
+            "CONNACK".into(),
+            version,
+            encode(version, &Packet::ConnAck(connack)),
+        );
+        if v5 {
+            let auth = Auth {
+                reason_code: ReasonCode::CONTINUE_AUTHENTICATION,
+                properties: AuthProperties {
+                    authentication_method: Some(ByteString::from_static("SCRAM-SHA-256")),
+                    authentication_data: Some(Bytes::from_static(b"client-first-message")),
+                    ..AuthProperties::default()
+                },
+            };
+            add("AUTH".into(), version, encode(version, &Packet::Auth(auth)));
+        }
+    }
+    cases
+}
+
+#[test]
+fn decode_slice_does_not_allocate() {
+    let cases = cases();
+    let mut results = Vec::with_capacity(cases.len());
+    for case in &cases {
+        let (traffic, used) = measure(|| {
+            let decoded = decode_slice(black_box(&case.bytes), case.version, u32::MAX);
+            let used = match &decoded {
+                Ok(Some((packet, used))) => {
+                    black_box(packet);
+                    *used
+                }
+                _ => 0,
+            };
+            drop(decoded);
+            used
+        });
+        assert_eq!(used, case.bytes.len(), "{}: not decoded whole", case.name);
+        results.push(traffic);
+    }
+    println!("decode_slice, allocations / deallocations per packet:");
+    for (case, traffic) in cases.iter().zip(&results) {
+        println!(
+            "  {:<52} {:>3} bytes: {} / {}",
+            case.name,
+            case.bytes.len(),
+            traffic.allocations,
+            traffic.deallocations
+        );
+    }
+    for (case, traffic) in cases.iter().zip(&results) {
+        assert_eq!(
+            traffic.allocations, 0,
+            "decode_slice of {} allocated",
+            case.name
+        );
+    }
+}
+
+#[test]
+fn streaming_decoder_does_not_allocate_after_the_first_packet() {
+    const ROUNDS: usize = 50;
+    let cases = cases();
+    for version in [Version::V3_1_1, Version::V5] {
+        let mine: Vec<&Case> = cases.iter().filter(|c| c.version == version).collect();
+        // Many packets in one buffer, in a different order each round, after a first packet
+        // whose decode may promote the buffer to shared storage.
+        let mut order = Vec::new();
+        let mut buf = BytesMut::new();
+        buf.extend_from_slice(&[0xC0, 0x00]);
+        for round in 0..ROUNDS {
+            for i in 0..mine.len() {
+                let index = (i * 7 + round) % mine.len();
+                buf.extend_from_slice(&mine[index].bytes);
+                order.push(index);
+            }
+        }
+        let mut decoder = Decoder::new(version);
+        let (first, packet) = measure(|| decoder.decode(&mut buf));
+        assert_eq!(packet, Ok(Some(Packet::PingReq)));
+        drop(packet);
+
+        let mut per_case = vec![Traffic::default(); mine.len()];
+        let mut decoded = 0;
+        for &index in &order {
+            let (traffic, ok) = measure(|| {
+                let packet = decoder.decode(&mut buf);
+                let ok = matches!(black_box(&packet), Ok(Some(_)));
+                drop(packet);
+                ok
+            });
+            assert!(ok, "{} did not decode", mine[index].name);
+            per_case[index] += traffic;
+            decoded += 1;
+        }
+        let (end, rest) = measure(|| decoder.decode(&mut buf));
+        assert_eq!(rest, Ok(None));
+        assert!(buf.is_empty());
+
+        let total = per_case.iter().fold(end, |mut sum, &t| {
+            sum += t;
+            sum
+        });
+        println!(
+            "Decoder ({version}): first packet {} / {}; next {decoded} packets and the final \
+             Ok(None): {} / {} (allocations / deallocations)",
+            first.allocations, first.deallocations, total.allocations, total.deallocations
+        );
+        for (case, traffic) in mine.iter().zip(&per_case) {
+            println!(
+                "  {:<52} x{ROUNDS}: {} / {}",
+                case.name, traffic.allocations, traffic.deallocations
+            );
+        }
+        for (case, traffic) in mine.iter().zip(&per_case) {
+            assert_eq!(traffic.allocations, 0, "Decoder on {} allocated", case.name);
+        }
+        assert_eq!(total.allocations, 0);
+    }
+}
+
+/// The counter sees the allocations that list-valued properties need.
+#[test]
+fn publish_with_user_properties_allocates() {
+    let mut properties = publish_properties();
+    properties
+        .user_properties
+        .push((ByteString::from_static("k"), ByteString::from_static("v")));
+    let bytes = encode(
+        Version::V5,
+        &Packet::Publish(publish(QoS::AtLeastOnce, properties, "a/b")),
+    );
+    let (slice, _) = measure(|| black_box(decode_slice(&bytes, Version::V5, u32::MAX)).is_ok());
+
+    let mut buf = BytesMut::new();
+    buf.extend_from_slice(&[0xC0, 0x00]);
+    buf.extend_from_slice(&bytes);
+    let mut decoder = Decoder::new(Version::V5);
+    assert_eq!(decoder.decode(&mut buf), Ok(Some(Packet::PingReq)));
+    let (stream, _) = measure(|| black_box(decoder.decode(&mut buf)).is_ok());
+
+    println!(
+        "PUBLISH with a User Property: decode_slice {} / {}, Decoder {} / {} \
+         (allocations / deallocations)",
+        slice.allocations, slice.deallocations, stream.allocations, stream.deallocations
+    );
+    assert!(
+        slice.allocations > 0,
+        "the counter missed the User Property Vec"
+    );
+    assert!(
+        stream.allocations > 0,
+        "the counter missed the User Property Vec"
+    );
+}
