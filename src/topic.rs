@@ -11,33 +11,68 @@ pub(crate) enum StringKind {
     TopicName,
 }
 
-/// Scans a string field's bytes for U+0000 and, for topic names, wildcards. One pass with no
-/// early exit so that it vectorises; UTF-8 well-formedness is checked separately, once, when the
-/// string is sliced out of the frame. `+`, `#` and NUL are ASCII and never appear inside a
-/// multi-byte UTF-8 sequence, so a byte scan is exact.
+/// Scans a string field's bytes for U+0000 and, for topic names, wildcards. UTF-8
+/// well-formedness is checked separately, once, when the string is sliced out of the frame.
+/// `+`, `#` and NUL are ASCII and never appear inside a multi-byte UTF-8 sequence, so a byte
+/// scan is exact.
 #[inline]
 pub(crate) fn check_bytes(bytes: &[u8], kind: StringKind) -> Result<(), DecodeError> {
-    match kind {
-        StringKind::Plain => {
-            // [MQTT-1.5.3-2] (3.1.1) / [MQTT-1.5.4-2] (5.0)
-            if bytes.iter().fold(false, |seen, &b| seen | (b == 0)) {
-                return Err(DecodeError::NullCharacter);
-            }
-        }
-        StringKind::TopicName => {
-            let (nul, wildcard) = bytes.iter().fold((false, false), |(nul, wild), &b| {
-                (nul | (b == 0), wild | (b == b'+') | (b == b'#'))
-            });
-            if nul {
-                return Err(DecodeError::NullCharacter);
-            }
-            if wildcard {
-                // [MQTT-3.3.2-2], [MQTT-4.7.1-1] (3.1.1) / [MQTT-4.7.0-1] (5.0)
-                return Err(DecodeError::WildcardInTopicName);
-            }
-        }
+    let (nul, wildcard) = scan(bytes, kind == StringKind::TopicName);
+    if nul {
+        // [MQTT-1.5.3-2] (3.1.1) / [MQTT-1.5.4-2] (5.0), [MQTT-4.7.3-2]
+        return Err(DecodeError::NullCharacter);
+    }
+    if wildcard {
+        // [MQTT-3.3.2-2], [MQTT-4.7.1-1] (3.1.1) / [MQTT-4.7.0-1] (5.0)
+        return Err(DecodeError::WildcardInTopicName);
     }
     Ok(())
+}
+
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// Non-zero when some byte of `word` equals `byte` (exact for "any", the classic SWAR test).
+#[inline(always)]
+fn has_byte(word: u64, byte: u8) -> u64 {
+    let x = word ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// Whether `bytes` holds a NUL, and (when `wildcards`) a `+` or `#`: eight bytes at a time.
+#[inline]
+fn scan(bytes: &[u8], wildcards: bool) -> (bool, bool) {
+    let mut nul = 0;
+    let mut wild = 0;
+    let mut word = |chunk: [u8; 8]| {
+        let v = u64::from_le_bytes(chunk);
+        nul |= has_byte(v, 0);
+        if wildcards {
+            wild |= has_byte(v, b'+') | has_byte(v, b'#');
+        }
+    };
+    if bytes.len() < 8 {
+        for &b in bytes {
+            nul |= u64::from(b == 0);
+            if wildcards {
+                wild |= u64::from(b == b'+' || b == b'#');
+            }
+        }
+        return (nul != 0, wild != 0);
+    }
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in chunks.by_ref() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        word(w);
+    }
+    if !chunks.remainder().is_empty() {
+        // The last eight bytes, overlapping bytes already seen: "any" stays exact.
+        let mut w = [0u8; 8];
+        w.copy_from_slice(bytes.get(bytes.len() - 8..).unwrap_or(&[0; 8]));
+        word(w);
+    }
+    (nul != 0, wild != 0)
 }
 
 /// True when `name` is a valid topic name: non-empty, no `+`, `#` or U+0000.
@@ -92,6 +127,29 @@ pub(crate) fn check_filter(filter: &str, shared: bool) -> Result<bool, DecodeErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn scan_finds_each_byte_at_every_position() {
+        for len in 1..40 {
+            for pos in 0..len {
+                for (byte, expect) in [
+                    (0u8, (true, false)),
+                    (b'+', (false, true)),
+                    (b'#', (false, true)),
+                ] {
+                    let mut v = vec![b'x'; len];
+                    v[pos] = byte;
+                    assert_eq!(scan(&v, true), expect, "len {len} pos {pos} byte {byte}");
+                    assert_eq!(scan(&v, false).0, expect.0);
+                }
+                let mut v = vec![0xC3u8; len];
+                v[pos] = 0xA9;
+                assert_eq!(scan(&v, true), (false, false));
+            }
+        }
+        assert_eq!(scan(b"", true), (false, false));
+    }
 
     #[test]
     fn topic_names_mqtt_3_3_2_2_and_4_7_3_1() {
