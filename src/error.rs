@@ -8,7 +8,7 @@
 
 use crate::properties::PropertyId;
 use crate::reason::ReasonCode;
-use crate::types::{PacketType, Version};
+use crate::types::{PacketType, Side, Version};
 
 /// A byte sequence that is not a valid MQTT packet. The connection it came from must be closed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -164,6 +164,22 @@ pub enum DecodeError {
     /// A Topic Alias of 0 ([MQTT-3.3.2-8]). `0x94`.
     #[error("topic alias 0 [MQTT-3.3.2-8]")]
     TopicAliasZero,
+    /// A packet the sending side never sends (CONNACK from a client, CONNECT from a server,
+    /// DISCONNECT from a 3.1.1 server, ...; §2.1.2 Table 2-1). Checked only when the decoder
+    /// knows who sends ([`Decoder::receiving_from`](crate::Decoder::receiving_from)). `0x82`.
+    #[error("{packet} is never sent by a {from}")]
+    WrongDirection {
+        /// The packet type.
+        packet: PacketType,
+        /// Who sent it.
+        from: Side,
+    },
+    /// A client's PUBLISH carries a Subscription Identifier ([MQTT-3.3.4-6]). `0x82`.
+    #[error("PUBLISH from a client with a Subscription Identifier [MQTT-3.3.4-6]")]
+    SubscriptionIdentifierFromClient,
+    /// A server's DISCONNECT carries a Session Expiry Interval ([MQTT-3.14.2-2]). `0x82`.
+    #[error("DISCONNECT from a server with a Session Expiry Interval [MQTT-3.14.2-2]")]
+    SessionExpiryFromServer,
 }
 
 impl DecodeError {
@@ -188,7 +204,10 @@ impl DecodeError {
             | SessionPresentOnFailure
             | InvalidReasonCode { .. }
             | DuplicateProperty(_)
-            | InvalidPropertyValue(_) => ReasonCode::PROTOCOL_ERROR,
+            | InvalidPropertyValue(_)
+            | WrongDirection { .. }
+            | SubscriptionIdentifierFromClient
+            | SessionExpiryFromServer => ReasonCode::PROTOCOL_ERROR,
             MalformedVarint
             | NonMinimalVarint
             | InvalidFlags { .. }

@@ -302,3 +302,21 @@ impl fmt::Display for PacketType {
         f.write_str(self.name())
     }
 }
+
+/// One end of an MQTT connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// The client (sends CONNECT).
+    Client,
+    /// The server, or broker (sends CONNACK).
+    Server,
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Side::Client => "client",
+            Side::Server => "server",
+        })
+    }
+}

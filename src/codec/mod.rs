@@ -9,7 +9,7 @@ pub(crate) mod write;
 use crate::buffer::Buffer;
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::Packet;
-use crate::types::Version;
+use crate::types::{Side, Version};
 use bytes::{Bytes, BytesMut};
 use header::FixedHeader;
 
@@ -90,6 +90,7 @@ pub fn decode_slice(
 pub struct Decoder {
     version: Version,
     max_packet_size: u32,
+    from: Option<Side>,
 }
 
 impl Decoder {
@@ -99,7 +100,18 @@ impl Decoder {
         Decoder {
             version,
             max_packet_size: MAX_PACKET_SIZE,
+            from: None,
         }
+    }
+
+    /// Also check the rules that depend on who sends: the packets come from `side`. A server
+    /// decodes with `receiving_from(Side::Client)`, a client with `receiving_from(Side::Server)`.
+    /// Refuses packets that side never sends (CONNACK from a client, ...), a Subscription
+    /// Identifier in a client's PUBLISH ([MQTT-3.3.4-6]) and a Session Expiry Interval in a
+    /// server's DISCONNECT ([MQTT-3.14.2-2]), all with [`DecodeError::reason_code`] `0x82`.
+    pub const fn receiving_from(mut self, side: Side) -> Decoder {
+        self.from = Some(side);
+        self
     }
 
     /// Refuse packets larger than `max` bytes (whole packet, fixed header included). The limit is
@@ -147,11 +159,31 @@ impl Decoder {
             return Ok(None);
         }
         let frame = src.split_to(frame_len).freeze();
-        let packet = Packet::read(&frame, &header, self.version)?;
+        let packet = self.finish(Packet::read(&frame, &header, self.version)?)?;
+        Ok(Some(packet))
+    }
+
+    /// Decodes one packet from the start of `src` (a `&[u8]` or [`Bytes`]) with this decoder's
+    /// settings, sharing `src`'s storage, and returns it with the number of bytes it took.
+    /// `Ok(None)` while `src` holds no whole packet.
+    #[inline]
+    pub fn decode_from<B: Buffer>(&mut self, src: &B) -> Result<Decoded<B>, DecodeError> {
+        match decode(src, self.version, self.max_packet_size)? {
+            Some((packet, used)) => Ok(Some((self.finish(packet)?, used))),
+            None => Ok(None),
+        }
+    }
+
+    /// Checks who sent `packet`, and adopts the version of a CONNECT.
+    #[inline]
+    fn finish<B: Buffer>(&mut self, packet: Packet<B>) -> Result<Packet<B>, DecodeError> {
+        if let Some(from) = self.from {
+            packet.check_sender(from, self.version)?;
+        }
         if let Packet::Connect(connect) = &packet {
             self.version = connect.protocol;
         }
-        Ok(Some(packet))
+        Ok(packet)
     }
 }
 

@@ -32,7 +32,7 @@ use crate::codec::read::Reader;
 use crate::codec::varint;
 use crate::codec::write::{Counter, Sink};
 use crate::error::{DecodeError, EncodeError};
-use crate::types::{PacketType, Version};
+use crate::types::{PacketType, Side, Version};
 use bytes::{Bytes, BytesMut};
 
 /// An MQTT control packet, generic over the storage its fields share: [`Bytes`] (the default)
@@ -123,6 +123,39 @@ impl<B: Buffer> Packet<B> {
         // other packet must end exactly at its remaining length.
         r.finish()?;
         Ok(packet)
+    }
+
+    /// Checks the rules that depend on who sent the packet: the packet types each side sends
+    /// (§2.1.2, Table 2-1; DISCONNECT only from the client in 3.1.1, §3.14), no Subscription
+    /// Identifier in a client's PUBLISH ([MQTT-3.3.4-6]), no Session Expiry Interval in a
+    /// server's DISCONNECT ([MQTT-3.14.2-2]).
+    pub(crate) fn check_sender(&self, from: Side, version: Version) -> Result<(), DecodeError> {
+        use PacketType as T;
+        let kind = self.packet_type();
+        let allowed = match (kind, from) {
+            (T::Connect | T::Subscribe | T::Unsubscribe | T::PingReq, Side::Client) => true,
+            (T::ConnAck | T::SubAck | T::UnsubAck | T::PingResp, Side::Server) => true,
+            (T::Disconnect, Side::Server) => version.is_v5(),
+            (T::Connect | T::Subscribe | T::Unsubscribe | T::PingReq, Side::Server) => false,
+            (T::ConnAck | T::SubAck | T::UnsubAck | T::PingResp, Side::Client) => false,
+            _ => true,
+        };
+        if !allowed {
+            return Err(DecodeError::WrongDirection { packet: kind, from });
+        }
+        match (self, from) {
+            (Packet::Publish(p), Side::Client)
+                if !p.properties.subscription_identifiers.is_empty() =>
+            {
+                Err(DecodeError::SubscriptionIdentifierFromClient)
+            }
+            (Packet::Disconnect(d), Side::Server)
+                if d.properties.session_expiry_interval.is_some() =>
+            {
+                Err(DecodeError::SessionExpiryFromServer)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The first byte of the fixed header.
