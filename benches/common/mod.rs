@@ -41,14 +41,16 @@ pub fn publish(qos: u8, payload_len: usize) -> Packet {
 
 /// A 5.0 PUBLISH with the properties a typical application sets.
 pub fn publish_v5_props() -> Packet {
-    let mut properties = PublishProperties::default();
-    properties.content_type = Some(ByteString::from_static("application/json"));
-    properties.user_properties = vec![(
-        ByteString::from_static("unit"),
-        ByteString::from_static("celsius"),
-    )];
-    properties.message_expiry_interval = Some(3600);
-    properties.topic_alias = Some(3);
+    let properties = PublishProperties {
+        content_type: Some(ByteString::from_static("application/json")),
+        user_properties: vec![(
+            ByteString::from_static("unit"),
+            ByteString::from_static("celsius"),
+        )],
+        message_expiry_interval: Some(3600),
+        topic_alias: Some(3),
+        ..Default::default()
+    };
     Packet::Publish(Publish {
         qos: QosPid::AtLeastOnce(pid(1)),
         properties,
@@ -58,11 +60,13 @@ pub fn publish_v5_props() -> Packet {
 
 /// A 5.0 PUBLISH with four properties and no user property (allocation-free to decode).
 pub fn publish_v5_props_no_user() -> Packet {
-    let mut properties = PublishProperties::default();
-    properties.content_type = Some(ByteString::from_static("application/json"));
-    properties.payload_format_indicator = Some(true);
-    properties.message_expiry_interval = Some(3600);
-    properties.topic_alias = Some(3);
+    let properties = PublishProperties {
+        content_type: Some(ByteString::from_static("application/json")),
+        payload_format_indicator: Some(true),
+        message_expiry_interval: Some(3600),
+        topic_alias: Some(3),
+        ..Default::default()
+    };
     Packet::Publish(Publish {
         qos: QosPid::AtLeastOnce(pid(1)),
         properties,
