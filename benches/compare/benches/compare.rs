@@ -19,16 +19,27 @@ fn bench_decode(c: &mut Criterion) {
         // Every codec must see the same packets before we time anything.
         for d in &decs {
             let got = d.run_on(&w.data);
-            assert_eq!(got.packets, w.packets, "{} on {}: packet count", d.name, w.name);
+            assert_eq!(
+                got.packets, w.packets,
+                "{} on {}: packet count",
+                d.name, w.name
+            );
             if !d.name.starts_with("floor/") {
-                assert_eq!(got.payload_bytes, w.payload_bytes, "{} on {}: payload bytes", d.name, w.name);
+                assert_eq!(
+                    got.payload_bytes, w.payload_bytes,
+                    "{} on {}: payload bytes",
+                    d.name, w.name
+                );
             }
         }
 
         let mut g = c.benchmark_group(format!("decode/{}", w.name));
         g.sampling_mode(SamplingMode::Flat);
         g.sample_size(10);
-        g.throughput(Throughput::ElementsAndBytes { elements: w.packets as u64, bytes: w.data.len() as u64 });
+        g.throughput(Throughput::ElementsAndBytes {
+            elements: w.packets as u64,
+            bytes: w.data.len() as u64,
+        });
 
         let mut dst = vec![0u8; w.data.len()];
         g.bench_function("floor/memcpy", |b| {
@@ -68,7 +79,10 @@ fn bench_encode(c: &mut Criterion) {
     let mut g = c.benchmark_group("encode/v311_qos1_small");
     g.sampling_mode(SamplingMode::Flat);
     g.sample_size(10);
-    g.throughput(Throughput::ElementsAndBytes { elements: n as u64, bytes: (n * reference.len()) as u64 });
+    g.throughput(Throughput::ElementsAndBytes {
+        elements: n as u64,
+        bytes: (n * reference.len()) as u64,
+    });
     for e in cases.iter_mut() {
         let name = e.name();
         g.bench_function(name, |b| b.iter(|| black_box(e.run(n))));

@@ -13,6 +13,8 @@
 //! * [`encode`] has one adapter per codec that encodes the same MQTT 3.1.1
 //!   QoS 1 PUBLISH repeatedly into a reused buffer.
 
+#![allow(clippy::new_without_default)]
+
 use bytes::BytesMut;
 
 /// MQTT protocol version of a workload.
@@ -212,7 +214,10 @@ pub struct Workload {
 
 impl Workload {
     pub fn expected(&self) -> Stats {
-        Stats { packets: self.packets, payload_bytes: self.payload_bytes }
+        Stats {
+            packets: self.packets,
+            payload_bytes: self.payload_bytes,
+        }
     }
 }
 
@@ -232,34 +237,75 @@ fn build(
     for i in 0..count {
         wire::put_publish(&mut data, qos, pid_for(i), TOPIC.as_bytes(), payload, props);
     }
-    Workload { name, proto, data, packets: count, payload_bytes: count * payload.len() }
+    Workload {
+        name,
+        proto,
+        data,
+        packets: count,
+        payload_bytes: count * payload.len(),
+    }
 }
 
 /// 1. 100,000 MQTT 3.1.1 PUBLISH QoS 0 (topic 25 B, payload 64 B).
 pub fn v311_qos0() -> Workload {
-    build("v311_qos0_small", Proto::V311, SMALL_COUNT, 0, &small_payload(), None)
+    build(
+        "v311_qos0_small",
+        Proto::V311,
+        SMALL_COUNT,
+        0,
+        &small_payload(),
+        None,
+    )
 }
 
 /// 2. Same as 1 with QoS 1 (packet id).
 pub fn v311_qos1() -> Workload {
-    build("v311_qos1_small", Proto::V311, SMALL_COUNT, 1, &small_payload(), None)
+    build(
+        "v311_qos1_small",
+        Proto::V311,
+        SMALL_COUNT,
+        1,
+        &small_payload(),
+        None,
+    )
 }
 
 /// 3a. MQTT 5.0, QoS 0, property length 0.
 pub fn v5_qos0() -> Workload {
-    build("v5_qos0_small", Proto::V5, SMALL_COUNT, 0, &small_payload(), Some(&[]))
+    build(
+        "v5_qos0_small",
+        Proto::V5,
+        SMALL_COUNT,
+        0,
+        &small_payload(),
+        Some(&[]),
+    )
 }
 
 /// 3b. MQTT 5.0, QoS 1, property length 0.
 pub fn v5_qos1() -> Workload {
-    build("v5_qos1_small", Proto::V5, SMALL_COUNT, 1, &small_payload(), Some(&[]))
+    build(
+        "v5_qos1_small",
+        Proto::V5,
+        SMALL_COUNT,
+        1,
+        &small_payload(),
+        Some(&[]),
+    )
 }
 
 /// 4. MQTT 5.0 QoS 1 with content type, user property, message expiry and
 ///    topic alias.
 pub fn v5_qos1_props() -> Workload {
     let props = v5_props().encode();
-    build("v5_qos1_props", Proto::V5, SMALL_COUNT, 1, &small_payload(), Some(&props))
+    build(
+        "v5_qos1_props",
+        Proto::V5,
+        SMALL_COUNT,
+        1,
+        &small_payload(),
+        Some(&props),
+    )
 }
 
 /// 5. 1,000 MQTT 3.1.1 QoS 0 PUBLISH with a 64 KiB payload.
@@ -270,7 +316,14 @@ pub fn v311_big() -> Workload {
 
 /// All decode workloads, in report order.
 pub fn all_workloads() -> Vec<Workload> {
-    vec![v311_qos0(), v311_qos1(), v5_qos0(), v5_qos1(), v5_qos1_props(), v311_big()]
+    vec![
+        v311_qos0(),
+        v311_qos1(),
+        v5_qos0(),
+        v5_qos1(),
+        v5_qos1_props(),
+        v311_big(),
+    ]
 }
 
 /// The single packet encoded by the encode benchmark (3.1.1, QoS 1, pid 1).
@@ -313,33 +366,75 @@ impl Decoder {
 /// Decode adapters that support `proto`, including the two floors.
 pub fn decoders(proto: Proto) -> Vec<Decoder> {
     use decode::*;
-    let mut v = vec![Decoder { name: "floor/header_walk", run: DecodeFn::Slice(floor_header_walk) }];
+    let mut v = vec![Decoder {
+        name: "floor/header_walk",
+        run: DecodeFn::Slice(floor_header_walk),
+    }];
     #[cfg(feature = "mqtt-wire")]
     {
         match proto {
             Proto::V311 => {
-                v.push(Decoder { name: "mqtt-wire/decoder", run: DecodeFn::BytesMut(crate::mqtt_wire_adapter::decode_v311) });
-                v.push(Decoder { name: "mqtt-wire/decode_slice", run: DecodeFn::Slice(crate::mqtt_wire_adapter::decode_slice_v311) });
+                v.push(Decoder {
+                    name: "mqtt-wire/decoder",
+                    run: DecodeFn::BytesMut(crate::mqtt_wire_adapter::decode_v311),
+                });
+                v.push(Decoder {
+                    name: "mqtt-wire/decode_slice",
+                    run: DecodeFn::Slice(crate::mqtt_wire_adapter::decode_slice_v311),
+                });
             }
             Proto::V5 => {
-                v.push(Decoder { name: "mqtt-wire/decoder", run: DecodeFn::BytesMut(crate::mqtt_wire_adapter::decode_v5) });
-                v.push(Decoder { name: "mqtt-wire/decode_slice", run: DecodeFn::Slice(crate::mqtt_wire_adapter::decode_slice_v5) });
+                v.push(Decoder {
+                    name: "mqtt-wire/decoder",
+                    run: DecodeFn::BytesMut(crate::mqtt_wire_adapter::decode_v5),
+                });
+                v.push(Decoder {
+                    name: "mqtt-wire/decode_slice",
+                    run: DecodeFn::Slice(crate::mqtt_wire_adapter::decode_slice_v5),
+                });
             }
         }
     }
     match proto {
         Proto::V311 => {
-            v.push(Decoder { name: "mqttbytes/v4", run: DecodeFn::BytesMut(mqttbytes_v4) });
-            v.push(Decoder { name: "rumqttc/v4", run: DecodeFn::BytesMut(rumqttc_v4) });
-            v.push(Decoder { name: "mqttrs", run: DecodeFn::Slice(mqttrs) });
-            v.push(Decoder { name: "mqtt-protocol-core/v3_1_1", run: DecodeFn::Slice(mqtt_protocol_core_v311) });
-            v.push(Decoder { name: "mqtt-proto/v3", run: DecodeFn::Slice(mqtt_proto_v3) });
+            v.push(Decoder {
+                name: "mqttbytes/v4",
+                run: DecodeFn::BytesMut(mqttbytes_v4),
+            });
+            v.push(Decoder {
+                name: "rumqttc/v4",
+                run: DecodeFn::BytesMut(rumqttc_v4),
+            });
+            v.push(Decoder {
+                name: "mqttrs",
+                run: DecodeFn::Slice(mqttrs),
+            });
+            v.push(Decoder {
+                name: "mqtt-protocol-core/v3_1_1",
+                run: DecodeFn::Slice(mqtt_protocol_core_v311),
+            });
+            v.push(Decoder {
+                name: "mqtt-proto/v3",
+                run: DecodeFn::Slice(mqtt_proto_v3),
+            });
         }
         Proto::V5 => {
-            v.push(Decoder { name: "mqttbytes/v5", run: DecodeFn::BytesMut(mqttbytes_v5) });
-            v.push(Decoder { name: "rumqttc/v5", run: DecodeFn::BytesMut(rumqttc_v5) });
-            v.push(Decoder { name: "mqtt-protocol-core/v5_0", run: DecodeFn::Slice(mqtt_protocol_core_v5) });
-            v.push(Decoder { name: "mqtt-proto/v5", run: DecodeFn::Slice(mqtt_proto_v5) });
+            v.push(Decoder {
+                name: "mqttbytes/v5",
+                run: DecodeFn::BytesMut(mqttbytes_v5),
+            });
+            v.push(Decoder {
+                name: "rumqttc/v5",
+                run: DecodeFn::BytesMut(rumqttc_v5),
+            });
+            v.push(Decoder {
+                name: "mqtt-protocol-core/v5_0",
+                run: DecodeFn::Slice(mqtt_protocol_core_v5),
+            });
+            v.push(Decoder {
+                name: "mqtt-proto/v5",
+                run: DecodeFn::Slice(mqtt_proto_v5),
+            });
         }
     }
     v
@@ -409,7 +504,10 @@ pub mod decode {
     pub fn rumqttc_v4(buf: &mut BytesMut) -> Stats {
         use rumqttc::mqttbytes::v4::{Codec, Packet};
         use tokio_util::codec::Decoder as _;
-        let mut codec = Codec { max_incoming_size: MAX, max_outgoing_size: MAX };
+        let mut codec = Codec {
+            max_incoming_size: MAX,
+            max_outgoing_size: MAX,
+        };
         let mut s = Stats::default();
         while let Some(p) = codec.decode(buf).expect("rumqttc v4") {
             match p {
@@ -424,7 +522,10 @@ pub mod decode {
     pub fn rumqttc_v5(buf: &mut BytesMut) -> Stats {
         use rumqttc::v5::mqttbytes::v5::{Codec, Packet};
         use tokio_util::codec::Decoder as _;
-        let mut codec = Codec { max_incoming_size: None, max_outgoing_size: None };
+        let mut codec = Codec {
+            max_incoming_size: None,
+            max_outgoing_size: None,
+        };
         let mut s = Stats::default();
         while let Some(p) = codec.decode(buf).expect("rumqttc v5") {
             match p {
@@ -475,8 +576,8 @@ pub mod decode {
             match builder.feed(&mut cur) {
                 PacketBuildResult::Complete(raw) => match &raw.data {
                     PacketData::Publish(arc) => {
-                        let (p, used) =
-                            v3_1_1::Publish::parse(raw.flags(), arc.clone()).expect("mqtt-protocol-core");
+                        let (p, used) = v3_1_1::Publish::parse(raw.flags(), arc.clone())
+                            .expect("mqtt-protocol-core");
                         assert_eq!(used, arc.len());
                         black_box(p.topic_name());
                         s.add(p.payload().len());
@@ -502,8 +603,8 @@ pub mod decode {
             match builder.feed(&mut cur) {
                 PacketBuildResult::Complete(raw) => match &raw.data {
                     PacketData::Publish(arc) => {
-                        let (p, used) =
-                            v5_0::Publish::parse(raw.flags(), arc.clone()).expect("mqtt-protocol-core");
+                        let (p, used) = v5_0::Publish::parse(raw.flags(), arc.clone())
+                            .expect("mqtt-protocol-core");
                         assert_eq!(used, arc.len());
                         black_box(p.topic_name());
                         s.add(p.payload().len());
@@ -526,7 +627,8 @@ pub mod decode {
         let mut reader = data;
         let mut s = Stats::default();
         while !reader.is_empty() {
-            let p = futures_lite::future::block_on(Packet::decode_async(&mut reader)).expect("mqtt-proto v3");
+            let p = futures_lite::future::block_on(Packet::decode_async(&mut reader))
+                .expect("mqtt-proto v3");
             match p {
                 Packet::Publish(p) => {
                     black_box(&p.topic_name);
@@ -544,7 +646,8 @@ pub mod decode {
         let mut reader = data;
         let mut s = Stats::default();
         while !reader.is_empty() {
-            let p = futures_lite::future::block_on(Packet::decode_async(&mut reader)).expect("mqtt-proto v5");
+            let p = futures_lite::future::block_on(Packet::decode_async(&mut reader))
+                .expect("mqtt-proto v5");
             match p {
                 Packet::Publish(p) => {
                     black_box(&p.properties);
@@ -619,7 +722,10 @@ pub mod encode {
     }
     impl FloorCopy {
         pub fn new() -> Self {
-            Self { bytes: encode_reference(), buf: new_buf() }
+            Self {
+                bytes: encode_reference(),
+                buf: new_buf(),
+            }
         }
     }
     impl EncodeCase for FloorCopy {
@@ -690,7 +796,10 @@ pub mod encode {
                 Bytes::from(small_payload()),
             );
             p.pkid = 1;
-            Self { p: rumqttc::mqttbytes::v4::Packet::Publish(p), buf: new_buf() }
+            Self {
+                p: rumqttc::mqttbytes::v4::Packet::Publish(p),
+                buf: new_buf(),
+            }
         }
     }
     impl EncodeCase for RumqttcV4 {
@@ -721,7 +830,10 @@ pub mod encode {
     }
     impl Mqttrs {
         pub fn new() -> Self {
-            Self { payload: small_payload(), buf: vec![0u8; FLUSH_AT + 4096] }
+            Self {
+                payload: small_payload(),
+                buf: vec![0u8; FLUSH_AT + 4096],
+            }
         }
         fn packet(&self) -> mqttrs::Packet<'_> {
             mqttrs::Packet::Publish(mqttrs::Publish {

@@ -76,7 +76,10 @@ impl Encode {
             properties: Default::default(),
             payload: Bytes::from(small_payload()),
         });
-        Self { p, buf: BytesMut::with_capacity(FLUSH_AT + 4096) }
+        Self {
+            p,
+            buf: BytesMut::with_capacity(FLUSH_AT + 4096),
+        }
     }
 }
 
@@ -93,7 +96,9 @@ impl EncodeCase for Encode {
     fn run(&mut self, n: usize) -> usize {
         let mut total = 0;
         for _ in 0..n {
-            self.p.encode(Version::V3_1_1, &mut self.buf).expect("mqtt-wire");
+            self.p
+                .encode(Version::V3_1_1, &mut self.buf)
+                .expect("mqtt-wire");
             if self.buf.len() >= FLUSH_AT {
                 total += self.buf.len();
                 black_box(&self.buf[..]);

@@ -26,8 +26,13 @@ fn small_packet_sizes() {
     assert_eq!(mqtt_wire_compare::v311_qos1().data.len(), 95 * 100_000);
     assert_eq!(mqtt_wire_compare::v5_qos0().data.len(), 94 * 100_000);
     assert_eq!(mqtt_wire_compare::v5_qos1().data.len(), 96 * 100_000);
+    // four properties: 56 bytes of properties, remaining length 150 (2 bytes)
+    assert_eq!(mqtt_wire_compare::v5_qos1_props().data.len(), 153 * 100_000);
     // 64 KiB payload: remaining length needs 3 bytes
-    assert_eq!(mqtt_wire_compare::v311_big().data.len(), (1 + 3 + 2 + 25 + 65_536) * 1_000);
+    assert_eq!(
+        mqtt_wire_compare::v311_big().data.len(),
+        (1 + 3 + 2 + 25 + 65_536) * 1_000
+    );
 }
 
 #[test]
@@ -39,7 +44,11 @@ fn every_codec_decodes_every_packet() {
             let got = d.run_on(&w.data);
             assert_eq!(got.packets, w.packets, "{} on {}", d.name, w.name);
             if !d.name.starts_with("floor/") {
-                assert_eq!(got.payload_bytes, w.payload_bytes, "{} on {}", d.name, w.name);
+                assert_eq!(
+                    got.payload_bytes, w.payload_bytes,
+                    "{} on {}",
+                    d.name, w.name
+                );
             }
             match w.proto {
                 Proto::V311 => seen_v311.push(d.name),
@@ -48,10 +57,21 @@ fn every_codec_decodes_every_packet() {
         }
     }
     // at least the codecs the comparison promises
-    for name in ["mqttbytes/v4", "rumqttc/v4", "mqttrs", "mqtt-protocol-core/v3_1_1", "mqtt-proto/v3"] {
+    for name in [
+        "mqttbytes/v4",
+        "rumqttc/v4",
+        "mqttrs",
+        "mqtt-protocol-core/v3_1_1",
+        "mqtt-proto/v3",
+    ] {
         assert!(seen_v311.contains(&name), "{name} missing");
     }
-    for name in ["mqttbytes/v5", "rumqttc/v5", "mqtt-protocol-core/v5_0", "mqtt-proto/v5"] {
+    for name in [
+        "mqttbytes/v5",
+        "rumqttc/v5",
+        "mqtt-protocol-core/v5_0",
+        "mqtt-proto/v5",
+    ] {
         assert!(seen_v5.contains(&name), "{name} missing");
     }
     #[cfg(feature = "mqtt-wire")]
