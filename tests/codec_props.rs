@@ -295,7 +295,7 @@ proptest! {
         }),
         chunk in 1usize..64,
     ) {
-        let mut all = vec![Packet::Connect(connect)];
+        let mut all = vec![Packet::from(connect)];
         all.extend(packets);
         let bytes = encode_all(version, &all)?;
         let mut decoder = Decoder::new(start);

@@ -75,7 +75,7 @@ pub fn publish_v5_props_no_user() -> Packet {
 }
 
 pub fn connect(version: Version) -> Packet {
-    Packet::Connect(Connect {
+    Packet::from(Connect {
         will: Some(Will {
             qos: QoS::AtLeastOnce,
             retain: false,

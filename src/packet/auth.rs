@@ -25,12 +25,20 @@ pub struct Auth<B: Buffer = Bytes> {
 impl<B: Buffer> Auth<B> {
     /// Remaining length 0 means Success without properties (§3.15.2.1). The standard does not
     /// describe a remaining length of 1; it is read like DISCONNECT's, as a reason code alone.
+    /// Any AUTH but the empty one must carry the Authentication Method (§3.15.2.2.2).
     pub(crate) fn read(r: &mut Reader<'_, B>, version: Version) -> Result<Self, DecodeError> {
+        let empty = r.remaining() == 0;
         let (reason_code, properties): (ReasonCode, AuthProperties<B>) =
             read_reason_and_properties(r, version)?;
         if properties.authentication_data.is_some() && properties.authentication_method.is_none() {
             return Err(DecodeError::InvalidPropertyValue(
                 PropertyId::AuthenticationData,
+            ));
+        }
+        // §3.15.2.2.2: "It is a Protocol Error to omit the Authentication Method".
+        if !empty && properties.authentication_method.is_none() {
+            return Err(DecodeError::InvalidPropertyValue(
+                PropertyId::AuthenticationMethod,
             ));
         }
         Ok(Auth {
@@ -58,6 +66,14 @@ impl<B: Buffer> Auth<B> {
             {
                 return Err(EncodeError::InvalidPropertyValue(
                     PropertyId::AuthenticationData,
+                ));
+            }
+            // §3.15.2.2.2: only the empty AUTH (Success, no properties) goes without a method.
+            if (self.reason_code != ReasonCode::SUCCESS || !self.properties.is_empty())
+                && self.properties.authentication_method.is_none()
+            {
+                return Err(EncodeError::InvalidPropertyValue(
+                    PropertyId::AuthenticationMethod,
                 ));
             }
         }

@@ -33,16 +33,18 @@ use crate::codec::varint;
 use crate::codec::write::{Counter, Sink};
 use crate::error::{DecodeError, EncodeError};
 use crate::types::{PacketType, Side, Version};
+use alloc::boxed::Box;
 use bytes::{Bytes, BytesMut};
 
 /// An MQTT control packet, generic over the storage its fields share: [`Bytes`] (the default)
 /// or `&[u8]`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Packet<B: Buffer = Bytes> {
-    /// CONNECT: client asks to connect.
-    Connect(Connect<B>),
-    /// CONNACK: server answers CONNECT.
-    ConnAck(ConnAck<B>),
+    /// CONNECT: client asks to connect. Boxed: it is large and comes once per connection, and
+    /// keeping it inline would make every packet as large as it (moves on the hot path).
+    Connect(Box<Connect<B>>),
+    /// CONNACK: server answers CONNECT. Boxed, like CONNECT.
+    ConnAck(Box<ConnAck<B>>),
     /// PUBLISH: an application message.
     Publish(Publish<B>),
     /// PUBACK: QoS 1 acknowledgement.
@@ -108,8 +110,8 @@ impl<B: Buffer> Packet<B> {
             PacketType::PubRec => Packet::PubRec(Ack::read(r, version)?),
             PacketType::PubRel => Packet::PubRel(Ack::read(r, version)?),
             PacketType::PubComp => Packet::PubComp(Ack::read(r, version)?),
-            PacketType::Connect => Packet::Connect(Connect::read(r)?),
-            PacketType::ConnAck => Packet::ConnAck(ConnAck::read(r, version)?),
+            PacketType::Connect => Packet::Connect(Box::new(Connect::read(r)?)),
+            PacketType::ConnAck => Packet::ConnAck(Box::new(ConnAck::read(r, version)?)),
             PacketType::Subscribe => Packet::Subscribe(Subscribe::read(r, version)?),
             PacketType::SubAck => Packet::SubAck(SubAck::read(r, version)?),
             PacketType::Unsubscribe => Packet::Unsubscribe(Unsubscribe::read(r, version)?),
@@ -256,4 +258,28 @@ impl<B: Buffer> Packet<B> {
         }
         Ok(size)
     }
+}
+
+macro_rules! from_packet {
+    ($($ty:ident => $variant:ident ($wrap:expr)),* $(,)?) => {
+        $(
+            impl<B: Buffer> From<$ty<B>> for Packet<B> {
+                fn from(p: $ty<B>) -> Packet<B> {
+                    Packet::$variant($wrap(p))
+                }
+            }
+        )*
+    };
+}
+
+from_packet! {
+    Connect => Connect(Box::new),
+    ConnAck => ConnAck(Box::new),
+    Publish => Publish(core::convert::identity),
+    Subscribe => Subscribe(core::convert::identity),
+    SubAck => SubAck(core::convert::identity),
+    Unsubscribe => Unsubscribe(core::convert::identity),
+    UnsubAck => UnsubAck(core::convert::identity),
+    Disconnect => Disconnect(core::convert::identity),
+    Auth => Auth(core::convert::identity),
 }

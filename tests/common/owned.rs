@@ -32,8 +32,8 @@ fn pairs(v: &[(&str, &str)]) -> Vec<(ByteString, ByteString)> {
 /// The owned copy of a borrowed packet.
 pub fn packet(p: &Packet<&[u8]>) -> Packet {
     match p {
-        Packet::Connect(c) => Packet::Connect(connect(c)),
-        Packet::ConnAck(c) => Packet::ConnAck(ConnAck {
+        Packet::Connect(c) => Packet::from(connect(c)),
+        Packet::ConnAck(c) => Packet::from(ConnAck {
             session_present: c.session_present,
             reason_code: c.reason_code,
             properties: connack_properties(&c.properties),

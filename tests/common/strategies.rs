@@ -728,12 +728,19 @@ pub fn disconnect(version: Version) -> BoxedStrategy<Disconnect> {
         .boxed()
 }
 
-/// AUTH (5.0 only).
+/// AUTH (5.0 only): every AUTH but the empty Success carries an Authentication Method
+/// (§3.15.2.2.2).
 pub fn auth() -> BoxedStrategy<Auth> {
-    (code_biased(AUTH_V5), or_empty(auth_properties()))
-        .prop_map(|(reason_code, properties)| Auth {
-            reason_code,
-            properties,
+    (code_biased(AUTH_V5), or_empty(auth_properties()), string())
+        .prop_map(|(reason_code, mut properties, method)| {
+            let empty = reason_code == ReasonCode::SUCCESS && properties.is_empty();
+            if !empty && properties.authentication_method.is_none() {
+                properties.authentication_method = Some(method);
+            }
+            Auth {
+                reason_code,
+                properties,
+            }
         })
         .boxed()
 }
@@ -752,8 +759,8 @@ pub fn ack_packet(kind: PacketType, ack: Ack) -> Packet {
 /// A valid packet of type `kind` for `version`. Panics for AUTH before 5.0.
 pub fn packet_of(kind: PacketType, version: Version) -> BoxedStrategy<Packet> {
     match kind {
-        PacketType::Connect => connect(version).prop_map(Packet::Connect).boxed(),
-        PacketType::ConnAck => connack(version).prop_map(Packet::ConnAck).boxed(),
+        PacketType::Connect => connect(version).prop_map(Packet::from).boxed(),
+        PacketType::ConnAck => connack(version).prop_map(Packet::from).boxed(),
         PacketType::Publish => publish(version).prop_map(Packet::Publish).boxed(),
         PacketType::PubAck | PacketType::PubRec | PacketType::PubRel | PacketType::PubComp => {
             ack(kind, version)
@@ -823,7 +830,7 @@ pub fn v5_only(kind: PacketType, version: Version) -> BoxedStrategy<Packet> {
                         _ => c.properties.session_expiry_interval = Some(delay),
                     }
                 }
-                Packet::Connect(c)
+                Packet::from(c)
             })
             .boxed(),
         PacketType::ConnAck => connack(Version::V5)
@@ -831,7 +838,7 @@ pub fn v5_only(kind: PacketType, version: Version) -> BoxedStrategy<Packet> {
                 if c.properties.is_empty() && CONNACK_V3.contains(&c.reason_code.0) {
                     c.properties.reason_string = reason();
                 }
-                Packet::ConnAck(c)
+                Packet::from(c)
             })
             .boxed(),
         PacketType::Publish => (publish(Version::V5), 1..=u32::MAX)
