@@ -27,6 +27,13 @@ pub trait Buffer: Clone + AsRef<[u8]> + Debug + PartialEq + Eq + Hash + Default 
 
     /// The bytes at `range` as a string, after checking they are well-formed UTF-8.
     fn slice_str(&self, range: Range<usize>) -> Result<Self::Str, Utf8Error>;
+
+    /// The bytes at `range`, consuming `self`: for `Bytes` this narrows the same handle instead of
+    /// taking a new reference (no reference-count traffic).
+    #[inline]
+    fn into_slice(self, range: Range<usize>) -> Self {
+        self.slice(range)
+    }
 }
 
 impl Buffer for Bytes {
@@ -45,6 +52,17 @@ impl Buffer for Bytes {
     fn slice_str(&self, range: Range<usize>) -> Result<ByteString, Utf8Error> {
         // `ByteString::try_from` runs the standard library's UTF-8 validation, once.
         ByteString::try_from(Buffer::slice(self, range))
+    }
+
+    #[inline]
+    fn into_slice(mut self, range: Range<usize>) -> Bytes {
+        if range.start <= range.end && range.end <= self.len() {
+            self.truncate(range.end);
+            bytes::Buf::advance(&mut self, range.start);
+            self
+        } else {
+            Bytes::new()
+        }
     }
 }
 

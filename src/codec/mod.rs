@@ -159,7 +159,7 @@ impl Decoder {
             return Ok(None);
         }
         let frame = src.split_to(frame_len).freeze();
-        let packet = self.finish(Packet::read(&frame, &header, self.version)?)?;
+        let packet = self.finish(Packet::read_owned(frame, &header, self.version)?)?;
         Ok(Some(packet))
     }
 

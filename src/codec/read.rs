@@ -23,6 +23,10 @@ pub(crate) struct Reader<'a, B: Buffer> {
     pos: usize,
     end: usize,
     packet: PacketType,
+    /// When set, [`Reader::rest_bytes`] leaves the bytes to the caller (who owns the frame) and
+    /// records their range in `deferred` instead.
+    defer_rest: bool,
+    deferred: Option<Range<usize>>,
 }
 
 impl<'a, B: Buffer> Reader<'a, B> {
@@ -37,7 +41,19 @@ impl<'a, B: Buffer> Reader<'a, B> {
             pos: start.min(end),
             end,
             packet,
+            defer_rest: false,
+            deferred: None,
         }
+    }
+
+    /// Leave the bytes [`Reader::rest_bytes`] would take to the owner of the frame.
+    pub(crate) fn defer_rest(&mut self) {
+        self.defer_rest = true;
+    }
+
+    /// The range [`Reader::rest_bytes`] left to the owner of the frame, if any.
+    pub(crate) fn deferred(&self) -> Option<Range<usize>> {
+        self.deferred.clone()
     }
 
     /// The packet type errors are reported for.
@@ -139,6 +155,10 @@ impl<'a, B: Buffer> Reader<'a, B> {
     #[inline]
     pub(crate) fn rest_bytes(&mut self) -> B {
         let range = self.rest();
+        if self.defer_rest {
+            self.deferred = Some(range);
+            return B::default();
+        }
         self.frame.slice(range)
     }
 
@@ -180,6 +200,8 @@ impl<'a, B: Buffer> Reader<'a, B> {
             pos: range.start,
             end: range.end,
             packet: self.packet,
+            defer_rest: false,
+            deferred: None,
         };
         f(&mut inner)
     }

@@ -102,8 +102,47 @@ impl<B: Buffer> Packet<B> {
         header: &FixedHeader,
         version: Version,
     ) -> Result<Packet<B>, DecodeError> {
+        let r = &mut Reader::new(
+            src,
+            header.header_len,
+            header.frame_len(),
+            header.packet_type,
+        );
+        Packet::read_body(r, header, version)
+    }
+
+    /// Parses a frame the caller owns, moving the frame itself into a PUBLISH payload rather
+    /// than taking a second reference to it.
+    #[inline]
+    pub(crate) fn read_owned(
+        frame: B,
+        header: &FixedHeader,
+        version: Version,
+    ) -> Result<Packet<B>, DecodeError> {
+        let (mut packet, payload) = {
+            let r = &mut Reader::new(
+                &frame,
+                header.header_len,
+                header.frame_len(),
+                header.packet_type,
+            );
+            r.defer_rest();
+            let packet = Packet::read_body(r, header, version)?;
+            (packet, r.deferred())
+        };
+        if let (Packet::Publish(publish), Some(range)) = (&mut packet, payload) {
+            publish.payload = frame.into_slice(range);
+        }
+        Ok(packet)
+    }
+
+    #[inline]
+    fn read_body(
+        r: &mut Reader<'_, B>,
+        header: &FixedHeader,
+        version: Version,
+    ) -> Result<Packet<B>, DecodeError> {
         let kind = header.packet_type;
-        let r = &mut Reader::new(src, header.header_len, header.frame_len(), kind);
         let packet = match kind {
             PacketType::Publish => Packet::Publish(Publish::read(r, header.flags, version)?),
             PacketType::PubAck => Packet::PubAck(Ack::read(r, version)?),

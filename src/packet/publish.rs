@@ -60,23 +60,23 @@ impl<B: Buffer> Publish<B> {
             2 => QosPid::ExactlyOnce(r.packet_id()?),
             _ => return Err(DecodeError::InvalidQoS), // [MQTT-3.3.1-4]
         };
-        let properties: PublishProperties<B> = if version.is_v5() {
-            properties::read(r)?
-        } else {
-            PublishProperties::default()
-        };
-        // [MQTT-4.7.3-1]; 5.0 §3.3.2.1: an empty topic name needs a Topic Alias.
-        if topic.is_empty() && properties.topic_alias.is_none() {
-            return Err(DecodeError::EmptyTopicName);
-        }
-        Ok(Publish {
+        let mut publish = Publish {
             dup: flags & 0b1000 != 0,
             qos,
             retain: flags & 1 != 0,
             topic,
-            properties,
-            payload: r.rest_bytes(),
-        })
+            properties: PublishProperties::default(),
+            payload: B::default(),
+        };
+        if version.is_v5() {
+            publish.properties = properties::read(r)?;
+        }
+        // [MQTT-4.7.3-1]; 5.0 §3.3.2.1: an empty topic name needs a Topic Alias.
+        if publish.topic.is_empty() && publish.properties.topic_alias.is_none() {
+            return Err(DecodeError::EmptyTopicName);
+        }
+        publish.payload = r.rest_bytes();
+        Ok(publish)
     }
 
     pub(crate) fn write<S: Sink>(&self, version: Version, s: &mut S) -> Result<(), EncodeError> {
