@@ -210,6 +210,7 @@ impl<B: Buffer> Packet<B> {
     }
 
     /// Writes (or, with the counting sink, checks and measures) the body.
+    #[inline]
     fn write_body<S: Sink>(&self, version: Version, s: &mut S) -> Result<(), EncodeError> {
         match self {
             Packet::Connect(p) => p.write(version, s),
@@ -230,6 +231,7 @@ impl<B: Buffer> Packet<B> {
     }
 
     /// Validates the packet for `version` and returns the remaining length and the whole size.
+    #[inline]
     fn measure(&self, version: Version, max: u32) -> Result<(u32, usize), EncodeError> {
         let mut counter = Counter::default();
         self.write_body(version, &mut counter)?;

@@ -79,6 +79,7 @@ impl<B: Buffer> Publish<B> {
         Ok(publish)
     }
 
+    #[inline]
     pub(crate) fn write<S: Sink>(&self, version: Version, s: &mut S) -> Result<(), EncodeError> {
         if S::CHECKS {
             if self.dup && self.qos == QosPid::AtMostOnce {
