@@ -99,7 +99,9 @@ pub use properties::{
     PropertyId, PublishProperties, SubscribeProperties, UnsubscribeProperties, WillProperties,
 };
 pub use reason::ReasonCode;
-pub use types::{PacketId, PacketType, QoS, QosPid, RetainHandling, SubscriptionOptions, Version};
+pub use types::{
+    PacketId, PacketType, QoS, QosPid, RetainHandling, Side, SubscriptionOptions, Version,
+};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]
