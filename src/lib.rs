@@ -71,12 +71,18 @@
 #![deny(missing_docs)]
 
 extern crate alloc;
-#[cfg(feature = "std")]
+// `derive(arbitrary::Arbitrary)` expands to code naming `::std` (the `arbitrary` crate needs std).
+#[cfg(any(feature = "std", feature = "arbitrary"))]
 extern crate std;
 
+#[cfg(feature = "arbitrary")]
+mod arbitrary;
 mod buffer;
 mod codec;
 mod error;
+#[cfg(feature = "arbitrary")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod packet;
 mod properties;
 mod reason;
