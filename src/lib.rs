@@ -71,8 +71,7 @@
 #![deny(missing_docs)]
 
 extern crate alloc;
-// `derive(arbitrary::Arbitrary)` expands to code naming `::std` (the `arbitrary` crate needs std).
-#[cfg(any(feature = "std", feature = "arbitrary"))]
+#[cfg(feature = "std")]
 extern crate std;
 
 #[cfg(feature = "arbitrary")]
