@@ -36,7 +36,7 @@ impl FixedHeader {
     ///
     /// 3.1.1 states no rule against a remaining length in a longer form than needed (`80 00`
     /// for 0), so on 3.1.1 and 3.1 such a length is accepted as read.
-    #[inline]
+    #[inline(always)]
     pub fn parse(
         buf: &[u8],
         version: Version,

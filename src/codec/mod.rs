@@ -29,7 +29,7 @@ pub type Decoded<B> = Option<(Packet<B>, usize)>;
 /// refused as soon as their fixed header is readable.
 ///
 /// A CONNECT is decoded in the version it announces, whatever `version` says.
-#[inline]
+#[inline(always)]
 pub fn decode<B: Buffer>(
     src: &B,
     version: Version,
@@ -60,7 +60,7 @@ pub fn decode<B: Buffer>(
 /// assert_eq!(publish.payload, b"hi");
 /// # Ok::<(), mqtt_wire::DecodeError>(())
 /// ```
-#[inline]
+#[inline(always)]
 pub fn decode_slice(
     src: &[u8],
     version: Version,
@@ -149,7 +149,7 @@ impl Decoder {
     /// Either error means the connection must be closed. After decoding a CONNECT, the decoder
     /// switches to the version that CONNECT announced, so a server can start every connection
     /// with any version.
-    #[inline]
+    #[inline(always)]
     pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Packet<Bytes>>, DecodeError> {
         let Some(header) = FixedHeader::parse(src, self.version, self.max_packet_size)? else {
             return Ok(None);
@@ -159,31 +159,35 @@ impl Decoder {
             return Ok(None);
         }
         let frame = src.split_to(frame_len).freeze();
-        let packet = self.finish(Packet::read_owned(frame, &header, self.version)?)?;
+        let packet = Packet::read_owned(frame, &header, self.version)?;
+        self.finish(&packet)?;
         Ok(Some(packet))
     }
 
     /// Decodes one packet from the start of `src` (a `&[u8]` or [`Bytes`]) with this decoder's
     /// settings, sharing `src`'s storage, and returns it with the number of bytes it took.
     /// `Ok(None)` while `src` holds no whole packet.
-    #[inline]
+    #[inline(always)]
     pub fn decode_from<B: Buffer>(&mut self, src: &B) -> Result<Decoded<B>, DecodeError> {
         match decode(src, self.version, self.max_packet_size)? {
-            Some((packet, used)) => Ok(Some((self.finish(packet)?, used))),
+            Some((packet, used)) => {
+                self.finish(&packet)?;
+                Ok(Some((packet, used)))
+            }
             None => Ok(None),
         }
     }
 
     /// Checks who sent `packet`, and adopts the version of a CONNECT.
-    #[inline]
-    fn finish<B: Buffer>(&mut self, packet: Packet<B>) -> Result<Packet<B>, DecodeError> {
+    #[inline(always)]
+    fn finish<B: Buffer>(&mut self, packet: &Packet<B>) -> Result<(), DecodeError> {
         if let Some(from) = self.from {
             packet.check_sender(from, self.version)?;
         }
-        if let Packet::Connect(connect) = &packet {
+        if let Packet::Connect(connect) = packet {
             self.version = connect.protocol;
         }
-        Ok(packet)
+        Ok(())
     }
 }
 

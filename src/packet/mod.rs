@@ -96,7 +96,7 @@ impl<B: Buffer> Packet<B> {
     }
 
     /// Parses the body of the frame `src[..header.frame_len()]` whose fixed header is `header`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn read(
         src: &B,
         header: &FixedHeader,
@@ -113,24 +113,21 @@ impl<B: Buffer> Packet<B> {
 
     /// Parses a frame the caller owns, moving the frame itself into a PUBLISH payload rather
     /// than taking a second reference to it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn read_owned(
         frame: B,
         header: &FixedHeader,
         version: Version,
     ) -> Result<Packet<B>, DecodeError> {
-        let (mut packet, payload) = {
-            let r = &mut Reader::new(
-                &frame,
-                header.header_len,
-                header.frame_len(),
-                header.packet_type,
-            );
-            r.defer_rest();
-            let packet = Packet::read_body(r, header, version)?;
-            (packet, r.deferred())
-        };
-        if let (Packet::Publish(publish), Some(range)) = (&mut packet, payload) {
+        let mut r = Reader::new(
+            &frame,
+            header.header_len,
+            header.frame_len(),
+            header.packet_type,
+        );
+        r.defer_rest();
+        let mut packet = Packet::read_body(&mut r, header, version)?;
+        if let (Packet::Publish(publish), Some(range)) = (&mut packet, r.deferred()) {
             publish.payload = frame.into_slice(range);
         }
         Ok(packet)
@@ -144,7 +141,11 @@ impl<B: Buffer> Packet<B> {
     ) -> Result<Packet<B>, DecodeError> {
         let kind = header.packet_type;
         let packet = match kind {
-            PacketType::Publish => Packet::Publish(Publish::read(r, header.flags, version)?),
+            // The payload runs to the end of the packet, so nothing can be left over; returning
+            // at once lets the packet be built in the caller's slot instead of moved there.
+            PacketType::Publish => {
+                return Publish::read(r, header.flags, version).map(Packet::Publish);
+            }
             PacketType::PubAck => Packet::PubAck(Ack::read(r, version)?),
             PacketType::PubRec => Packet::PubRec(Ack::read(r, version)?),
             PacketType::PubRel => Packet::PubRel(Ack::read(r, version)?),
