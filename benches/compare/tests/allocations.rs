@@ -5,7 +5,7 @@
 //! path allocates nothing at all, and the streaming decoder allocates once per buffer (when
 //! `BytesMut` first hands out a shared frame), not per packet.
 
-use mqtt_wire_compare::{all_workloads, decoders, Decoder, DecodeFn};
+use mqtt_wire_compare::{all_workloads, decoders, DecodeFn, Decoder};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
