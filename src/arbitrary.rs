@@ -212,13 +212,18 @@ fn user_properties(u: &mut Unstructured<'_>) -> Result<Vec<(ByteString, ByteStri
 
 // ---- property sets (5.0 only; callers pass `v5`) ----
 
+/// A built property set; the generators only pick values the builder accepts.
+fn built<T>(set: core::result::Result<T, crate::EncodeError>) -> Result<T> {
+    set.map_err(|_| arbitrary::Error::IncorrectFormat)
+}
+
 /// Most packets carry no properties: a leading byte decides whether any are generated.
 fn wants_properties(u: &mut Unstructured<'_>, v5: bool) -> Result<bool> {
     Ok(v5 && u.arbitrary::<bool>()?)
 }
 
 fn connect_properties(u: &mut Unstructured<'_>, v5: bool) -> Result<ConnectProperties> {
-    let mut p = ConnectProperties::default();
+    let mut p = ConnectProperties::builder();
     if wants_properties(u, v5)? {
         p.session_expiry_interval = opt(u, |u| u.arbitrary())?;
         p.receive_maximum = opt(u, nonzero_u16)?;
@@ -232,11 +237,11 @@ fn connect_properties(u: &mut Unstructured<'_>, v5: bool) -> Result<ConnectPrope
             p.authentication_data = opt(u, binary)?;
         }
     }
-    Ok(p)
+    built(p.build())
 }
 
 fn will_properties(u: &mut Unstructured<'_>, v5: bool) -> Result<WillProperties> {
-    let mut p = WillProperties::default();
+    let mut p = WillProperties::builder();
     if wants_properties(u, v5)? {
         p.will_delay_interval = opt(u, |u| u.arbitrary())?;
         p.payload_format_indicator = opt(u, |u| u.arbitrary())?;
@@ -246,11 +251,11 @@ fn will_properties(u: &mut Unstructured<'_>, v5: bool) -> Result<WillProperties>
         p.correlation_data = opt(u, binary)?;
         p.user_properties = user_properties(u)?;
     }
-    Ok(p)
+    built(p.build())
 }
 
 fn connack_properties(u: &mut Unstructured<'_>, v5: bool) -> Result<ConnAckProperties> {
-    let mut p = ConnAckProperties::default();
+    let mut p = ConnAckProperties::builder();
     if wants_properties(u, v5)? {
         p.session_expiry_interval = opt(u, |u| u.arbitrary())?;
         p.receive_maximum = opt(u, nonzero_u16)?;
@@ -278,11 +283,11 @@ fn connack_properties(u: &mut Unstructured<'_>, v5: bool) -> Result<ConnAckPrope
             p.authentication_data = opt(u, binary)?;
         }
     }
-    Ok(p)
+    built(p.build())
 }
 
 fn publish_properties(u: &mut Unstructured<'_>, v5: bool) -> Result<PublishProperties> {
-    let mut p = PublishProperties::default();
+    let mut p = PublishProperties::builder();
     if wants_properties(u, v5)? {
         p.payload_format_indicator = opt(u, |u| u.arbitrary())?;
         p.message_expiry_interval = opt(u, |u| u.arbitrary())?;
@@ -296,57 +301,57 @@ fn publish_properties(u: &mut Unstructured<'_>, v5: bool) -> Result<PublishPrope
             .collect::<Result<_>>()?;
         p.content_type = opt(u, string)?;
     }
-    Ok(p)
+    built(p.build())
 }
 
 fn ack_properties(u: &mut Unstructured<'_>, v5: bool) -> Result<AckProperties> {
-    let mut p = AckProperties::default();
+    let mut p = AckProperties::builder();
     if wants_properties(u, v5)? {
         p.reason_string = opt(u, string)?;
         p.user_properties = user_properties(u)?;
     }
-    Ok(p)
+    built(p.build())
 }
 
 fn subscribe_properties(u: &mut Unstructured<'_>, v5: bool) -> Result<SubscribeProperties> {
-    let mut p = SubscribeProperties::default();
+    let mut p = SubscribeProperties::builder();
     if wants_properties(u, v5)? {
         p.subscription_identifier = opt(u, |u| u.int_in_range(1..=varint::MAX))?;
         p.user_properties = user_properties(u)?;
     }
-    Ok(p)
+    built(p.build())
 }
 
 fn unsubscribe_properties(u: &mut Unstructured<'_>, v5: bool) -> Result<UnsubscribeProperties> {
-    let mut p = UnsubscribeProperties::default();
+    let mut p = UnsubscribeProperties::builder();
     if wants_properties(u, v5)? {
         p.user_properties = user_properties(u)?;
     }
-    Ok(p)
+    built(p.build())
 }
 
 fn disconnect_properties(u: &mut Unstructured<'_>, v5: bool) -> Result<DisconnectProperties> {
-    let mut p = DisconnectProperties::default();
+    let mut p = DisconnectProperties::builder();
     if wants_properties(u, v5)? {
         p.session_expiry_interval = opt(u, |u| u.arbitrary())?;
         p.reason_string = opt(u, string)?;
         p.user_properties = user_properties(u)?;
         p.server_reference = opt(u, string)?;
     }
-    Ok(p)
+    built(p.build())
 }
 
 /// §3.15.2.2.2: every AUTH but the empty one (Success, no properties) carries the
 /// Authentication Method, so `with_method` forces it and properties always have one.
 fn auth_properties(u: &mut Unstructured<'_>, with_method: bool) -> Result<AuthProperties> {
-    let mut p = AuthProperties::default();
+    let mut p = AuthProperties::builder();
     if with_method || wants_properties(u, true)? {
         p.authentication_method = Some(string(u)?);
         p.authentication_data = opt(u, binary)?;
         p.reason_string = opt(u, string)?;
         p.user_properties = user_properties(u)?;
     }
-    Ok(p)
+    built(p.build())
 }
 
 // ---- packets ----
@@ -412,7 +417,7 @@ fn publish(u: &mut Unstructured<'_>, version: Version) -> Result<Publish> {
     let retain = u.arbitrary()?;
     let properties = publish_properties(u, v5)?;
     // 5.0 §3.3.2.1: the topic name may be empty when a Topic Alias stands for it.
-    let topic = if properties.topic_alias.is_some() && u.arbitrary()? {
+    let topic = if properties.topic_alias().is_some() && u.arbitrary()? {
         ByteString::new()
     } else {
         topic_name(u)?

@@ -17,7 +17,10 @@
 //! - **Zero copy.** Decoded topics, payloads, strings and binary fields share the input: a
 //!   `Packet<Bytes>` holds reference-counted slices of the received frame, a `Packet<&[u8]>`
 //!   (from [`decode_slice`]) borrows from the caller's slice. UTF-8 is validated once, at decode.
-//!   Decoding a PUBLISH without user properties, an ack or a ping allocates nothing.
+//!   Decoding a PUBLISH (with any properties), an ack or a ping allocates nothing.
+//! - **Properties as received.** A 5.0 property set keeps its encoded block, checked against
+//!   every rule at decode; typed accessors read it, a builder makes new sets, and re-encoding is a
+//!   copy that keeps the order received.
 //! - `#![no_std]` with `alloc`; `#![forbid(unsafe_code)]`.
 //!
 //! ## Decoding a stream
@@ -53,6 +56,36 @@
 //! Packet::Publish(publish).encode(Version::V5, &mut buf)?;
 //! assert_eq!(&buf[..], b"\x30\x0b\x00\x03a/b\x00hello"); // 5.0 adds the Property Length 0
 //! # Ok::<(), mqtt_wire::EncodeError>(())
+//! ```
+//!
+//! ## Properties
+//!
+//! ```
+//! use bytes::{Bytes, BytesMut};
+//! use mqtt_wire::{decode_slice, ByteString, Packet, Publish, PublishProperties, Version};
+//!
+//! let properties = PublishProperties::builder();
+//! let properties = mqtt_wire::PublishPropertiesBuilder {
+//!     message_expiry_interval: Some(60),
+//!     content_type: Some(ByteString::from_static("application/json")),
+//!     user_properties: vec![("trace".into(), "0af7".into())],
+//!     ..properties
+//! }
+//! .build()?; // checks every value
+//! let publish = Publish {
+//!     properties,
+//!     ..Publish::new(ByteString::from_static("a/b"), Bytes::from_static(b"{}"))
+//! };
+//! let mut buf = BytesMut::new();
+//! Packet::Publish(publish).encode(Version::V5, &mut buf)?;
+//!
+//! let (packet, _) = decode_slice(&buf, Version::V5, u32::MAX).unwrap().unwrap();
+//! let Packet::Publish(received) = packet else { unreachable!() };
+//! assert_eq!(received.properties.message_expiry_interval(), Some(60));
+//! assert_eq!(received.properties.content_type(), Some("application/json"));
+//! assert_eq!(received.properties.user_properties().collect::<Vec<_>>(), [("trace", "0af7")]);
+//! assert_eq!(received.properties.topic_alias(), None);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! ## Errors
@@ -100,8 +133,12 @@ pub use packet::{
     Unsubscribe, Will,
 };
 pub use properties::{
-    AckProperties, AuthProperties, ConnAckProperties, ConnectProperties, DisconnectProperties,
-    PropertyId, PublishProperties, SubscribeProperties, UnsubscribeProperties, WillProperties,
+    AckProperties, AckPropertiesBuilder, AuthProperties, AuthPropertiesBuilder, ConnAckProperties,
+    ConnAckPropertiesBuilder, ConnectProperties, ConnectPropertiesBuilder, DisconnectProperties,
+    DisconnectPropertiesBuilder, PropertyId, PropertyIter, PropertyValue, PublishProperties,
+    PublishPropertiesBuilder, SubscribeProperties, SubscribePropertiesBuilder,
+    SubscriptionIdentifiers, UnsubscribeProperties, UnsubscribePropertiesBuilder, UserProperties,
+    WillProperties, WillPropertiesBuilder,
 };
 pub use reason::ReasonCode;
 pub use types::{

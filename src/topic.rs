@@ -82,7 +82,9 @@ pub fn is_valid_topic_name(name: &str) -> bool {
 }
 
 /// True when `filter` is a valid topic filter for MQTT 5.0 (shared subscriptions included).
-/// See [`check_filter`] for the rules.
+///
+/// At least one character, no U+0000, `#` only as the whole last level, `+` only as a whole
+/// level, and after `$share/` a non-empty share name without `+`, `#` or `/`, then a filter.
 pub fn is_valid_topic_filter(filter: &str) -> bool {
     check_filter(filter, true).is_ok()
 }

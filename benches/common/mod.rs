@@ -6,8 +6,8 @@
 use bytes::{Bytes, BytesMut};
 use mqtt_wire::{
     Ack, AckProperties, ByteString, Connect, Disconnect, Packet, PacketId, Publish,
-    PublishProperties, QoS, QosPid, ReasonCode, SubAck, Subscribe, SubscriptionOptions, Version,
-    Will,
+    PublishPropertiesBuilder, QoS, QosPid, ReasonCode, SubAck, Subscribe, SubscriptionOptions,
+    Version, Will,
 };
 
 pub const TOPIC: &str = "sensors/building-7/temp01"; // 25 bytes
@@ -41,7 +41,7 @@ pub fn publish(qos: u8, payload_len: usize) -> Packet {
 
 /// A 5.0 PUBLISH with the properties a typical application sets.
 pub fn publish_v5_props() -> Packet {
-    let properties = PublishProperties {
+    let properties = PublishPropertiesBuilder {
         content_type: Some(ByteString::from_static("application/json")),
         user_properties: vec![(
             ByteString::from_static("unit"),
@@ -50,7 +50,9 @@ pub fn publish_v5_props() -> Packet {
         message_expiry_interval: Some(3600),
         topic_alias: Some(3),
         ..Default::default()
-    };
+    }
+    .build()
+    .unwrap();
     Packet::Publish(Publish {
         qos: QosPid::AtLeastOnce(pid(1)),
         properties,
@@ -60,13 +62,15 @@ pub fn publish_v5_props() -> Packet {
 
 /// A 5.0 PUBLISH with four properties and no user property (allocation-free to decode).
 pub fn publish_v5_props_no_user() -> Packet {
-    let properties = PublishProperties {
+    let properties = PublishPropertiesBuilder {
         content_type: Some(ByteString::from_static("application/json")),
         payload_format_indicator: Some(true),
         message_expiry_interval: Some(3600),
         topic_alias: Some(3),
         ..Default::default()
-    };
+    }
+    .build()
+    .unwrap();
     Packet::Publish(Publish {
         qos: QosPid::AtLeastOnce(pid(1)),
         properties,

@@ -2,9 +2,8 @@
 //!
 //! Parsing starts only once the whole frame is buffered, so every read here has complete
 //! semantics: a field that runs past the end of the packet is malformed
-//! ([`DecodeError::UnexpectedEnd`]), never "incomplete". The fixed-size primitives are nom's
-//! complete big-endian parsers; the cursor tracks offsets so that binary and string fields can
-//! be sliced out of the frame buffer without copying.
+//! ([`DecodeError::UnexpectedEnd`]), never "incomplete". The cursor tracks offsets so that binary and string
+//! fields can be sliced out of the frame buffer without copying.
 
 use crate::buffer::{Buffer, Str};
 use crate::codec::varint;
@@ -12,9 +11,6 @@ use crate::error::DecodeError;
 use crate::topic::{self, StringKind};
 use crate::types::{PacketId, PacketType};
 use core::ops::Range;
-use nom::number::complete::{be_u8, be_u16, be_u32};
-
-type NomResult<'a, T> = nom::IResult<&'a [u8], T, ()>;
 
 /// A position inside one frame, bounded by the frame's end.
 pub(crate) struct Reader<'a, B: Buffer> {
@@ -72,37 +68,29 @@ impl<'a, B: Buffer> Reader<'a, B> {
         DecodeError::UnexpectedEnd(self.packet)
     }
 
-    #[inline]
-    fn run<T>(
-        &mut self,
-        parser: impl FnOnce(&'a [u8]) -> NomResult<'a, T>,
-    ) -> Result<T, DecodeError> {
-        let input = self.bytes.get(self.pos..self.end).unwrap_or_default();
-        match parser(input) {
-            Ok((rest, value)) => {
-                self.pos = self.end - rest.len();
-                Ok(value)
+    /// The next `N` bytes.
+    #[inline(always)]
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        let bytes = self.bytes.get(self.pos..self.end).unwrap_or_default();
+        match bytes.first_chunk::<N>() {
+            Some(array) => {
+                self.pos += N;
+                Ok(*array)
             }
-            Err(_) => Err(self.end_error()),
+            None => Err(self.end_error()),
         }
     }
 
     /// One byte.
     #[inline]
     pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
-        self.run(be_u8)
+        self.array::<1>().map(|[b]| b)
     }
 
     /// A Two Byte Integer, big-endian.
     #[inline]
     pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
-        self.run(be_u16)
-    }
-
-    /// A Four Byte Integer, big-endian.
-    #[inline]
-    pub(crate) fn u32(&mut self) -> Result<u32, DecodeError> {
-        self.run(be_u32)
+        self.array().map(u16::from_be_bytes)
     }
 
     /// A non-zero packet identifier ([MQTT-2.3.1-1]).
@@ -151,6 +139,12 @@ impl<'a, B: Buffer> Reader<'a, B> {
         self.bytes.get(range).unwrap_or_default()
     }
 
+    /// The bytes of `range` as the frame's storage.
+    #[inline]
+    pub(crate) fn slice(&self, range: Range<usize>) -> B {
+        self.frame.slice(range)
+    }
+
     /// Everything up to the end of the packet, shared with the frame.
     #[inline]
     pub(crate) fn rest_bytes(&mut self) -> B {
@@ -185,25 +179,6 @@ impl<'a, B: Buffer> Reader<'a, B> {
         self.frame
             .slice_str(range)
             .map_err(|_| DecodeError::InvalidUtf8)
-    }
-
-    /// Runs `f` on a reader limited to the next `len` bytes, then continues after them.
-    pub(crate) fn limited<T>(
-        &mut self,
-        len: usize,
-        f: impl FnOnce(&mut Reader<'a, B>) -> Result<T, DecodeError>,
-    ) -> Result<T, DecodeError> {
-        let range = self.take(len)?;
-        let mut inner = Reader {
-            frame: self.frame,
-            bytes: self.bytes,
-            pos: range.start,
-            end: range.end,
-            packet: self.packet,
-            defer_rest: false,
-            deferred: None,
-        };
-        f(&mut inner)
     }
 
     /// Ends the packet: bytes left over are malformed.

@@ -30,13 +30,15 @@ impl<B: Buffer> Auth<B> {
         let empty = r.remaining() == 0;
         let (reason_code, properties): (ReasonCode, AuthProperties<B>) =
             read_reason_and_properties(r, version)?;
-        if properties.authentication_data.is_some() && properties.authentication_method.is_none() {
+        if properties.authentication_data().is_some()
+            && properties.authentication_method().is_none()
+        {
             return Err(DecodeError::InvalidPropertyValue(
                 PropertyId::AuthenticationData,
             ));
         }
         // §3.15.2.2.2: "It is a Protocol Error to omit the Authentication Method".
-        if !empty && properties.authentication_method.is_none() {
+        if !empty && properties.authentication_method().is_none() {
             return Err(DecodeError::InvalidPropertyValue(
                 PropertyId::AuthenticationMethod,
             ));
@@ -61,8 +63,8 @@ impl<B: Buffer> Auth<B> {
                 self.reason_code,
                 self.properties.is_empty(),
             )?;
-            if self.properties.authentication_data.is_some()
-                && self.properties.authentication_method.is_none()
+            if self.properties.authentication_data().is_some()
+                && self.properties.authentication_method().is_none()
             {
                 return Err(EncodeError::InvalidPropertyValue(
                     PropertyId::AuthenticationData,
@@ -70,7 +72,7 @@ impl<B: Buffer> Auth<B> {
             }
             // §3.15.2.2.2: only the empty AUTH (Success, no properties) goes without a method.
             if (self.reason_code != ReasonCode::SUCCESS || !self.properties.is_empty())
-                && self.properties.authentication_method.is_none()
+                && self.properties.authentication_method().is_none()
             {
                 return Err(EncodeError::InvalidPropertyValue(
                     PropertyId::AuthenticationMethod,

@@ -61,7 +61,9 @@ impl<B: Buffer> ConnAck<B> {
         } else {
             ConnAckProperties::default()
         };
-        if properties.authentication_data.is_some() && properties.authentication_method.is_none() {
+        if properties.authentication_data().is_some()
+            && properties.authentication_method().is_none()
+        {
             return Err(DecodeError::InvalidPropertyValue(
                 PropertyId::AuthenticationData,
             ));
@@ -100,8 +102,8 @@ impl<B: Buffer> ConnAck<B> {
             if self.session_present && self.reason_code != ReasonCode::SUCCESS {
                 return Err(EncodeError::SessionPresentOnFailure);
             }
-            if self.properties.authentication_data.is_some()
-                && self.properties.authentication_method.is_none()
+            if self.properties.authentication_data().is_some()
+                && self.properties.authentication_method().is_none()
             {
                 return Err(EncodeError::InvalidPropertyValue(
                     PropertyId::AuthenticationData,

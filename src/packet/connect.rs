@@ -111,7 +111,9 @@ impl<B: Buffer> Connect<B> {
             ConnectProperties::default()
         };
         // §3.1.2.11.10: Authentication Data without Authentication Method is a protocol error.
-        if properties.authentication_data.is_some() && properties.authentication_method.is_none() {
+        if properties.authentication_data().is_some()
+            && properties.authentication_method().is_none()
+        {
             return Err(DecodeError::InvalidPropertyValue(
                 PropertyId::AuthenticationData,
             ));
@@ -188,8 +190,8 @@ impl<B: Buffer> Connect<B> {
                     return Err(EncodeError::EmptyClientIdWithoutCleanSession); // [MQTT-3.1.3-7]
                 }
             }
-            if self.properties.authentication_data.is_some()
-                && self.properties.authentication_method.is_none()
+            if self.properties.authentication_data().is_some()
+                && self.properties.authentication_method().is_none()
             {
                 return Err(EncodeError::InvalidPropertyValue(
                     PropertyId::AuthenticationData,

@@ -72,7 +72,7 @@ impl<B: Buffer> Publish<B> {
             publish.properties = properties::read(r)?;
         }
         // [MQTT-4.7.3-1]; 5.0 §3.3.2.1: an empty topic name needs a Topic Alias.
-        if publish.topic.is_empty() && publish.properties.topic_alias.is_none() {
+        if publish.topic.is_empty() && publish.properties.topic_alias().is_none() {
             return Err(DecodeError::EmptyTopicName);
         }
         publish.payload = r.rest_bytes();
@@ -85,7 +85,7 @@ impl<B: Buffer> Publish<B> {
             if self.dup && self.qos == QosPid::AtMostOnce {
                 return Err(EncodeError::DupOnQos0); // [MQTT-3.3.1-2]
             }
-            if self.topic.is_empty() && self.properties.topic_alias.is_none() {
+            if self.topic.is_empty() && self.properties.topic_alias().is_none() {
                 return Err(EncodeError::EmptyTopicName); // [MQTT-4.7.3-1]
             }
             if !version.is_v5() && !self.properties.is_empty() {

@@ -1,8 +1,10 @@
 //! How each kind of property field is stored, written and checked. The property-set macro in
 //! `sets.rs` names one of these modules per field.
 
-use super::{PropertyId, Value, check_int};
-use crate::buffer::{Buffer, Str};
+use super::{
+    PropertyId, PropertyIter, PropertyValue, SubscriptionIdentifiers, UserProperties, check_int,
+};
+use crate::buffer::Buffer;
 use crate::codec::write::Sink;
 use crate::error::{DecodeError, EncodeError};
 
@@ -13,18 +15,22 @@ fn encode_check(id: PropertyId, v: u32) -> Result<(), EncodeError> {
     })
 }
 
-fn int<B: Buffer>(value: Value<B>) -> u32 {
-    match value {
-        Value::Int(v) => v,
-        _ => 0,
-    }
+/// The value of the first property `id` that is an integer.
+fn int(mut it: PropertyIter<'_>, id: PropertyId) -> Option<u32> {
+    it.find_map(|(i, v)| match v {
+        PropertyValue::Int(v) if i == id => Some(v),
+        _ => None,
+    })
 }
 
 /// A Byte property that is 0 or 1, stored as `Option<bool>`.
 pub(crate) mod flag {
     use super::*;
-    pub(crate) fn set<B: Buffer>(f: &mut Option<bool>, v: Value<B>) {
-        *f = Some(int(v) == 1);
+    pub(crate) fn own(v: Option<bool>) -> Option<bool> {
+        v
+    }
+    pub(crate) fn get(it: PropertyIter<'_>, id: PropertyId) -> Option<bool> {
+        int(it, id).map(|v| v == 1)
     }
     pub(crate) fn write<S: Sink>(
         f: &Option<bool>,
@@ -45,10 +51,13 @@ pub(crate) mod flag {
 /// Maximum QoS: a Byte that is 0 or 1, stored as `Option<QoS>`.
 pub(crate) mod qos {
     use super::*;
-    use crate::types::QoS;
-    pub(crate) fn set<B: Buffer>(f: &mut Option<QoS>, v: Value<B>) {
-        *f = QoS::from_bits(int(v) as u8);
+    pub(crate) fn own(v: Option<QoS>) -> Option<QoS> {
+        v
     }
+    pub(crate) fn get(it: PropertyIter<'_>, id: PropertyId) -> Option<QoS> {
+        int(it, id).and_then(|v| QoS::from_bits(v as u8))
+    }
+    use crate::types::QoS;
     pub(crate) fn write<S: Sink>(
         f: &Option<QoS>,
         id: PropertyId,
@@ -69,8 +78,11 @@ pub(crate) mod qos {
 /// A Two Byte Integer property.
 pub(crate) mod two {
     use super::*;
-    pub(crate) fn set<B: Buffer>(f: &mut Option<u16>, v: Value<B>) {
-        *f = Some(int(v) as u16);
+    pub(crate) fn own(v: Option<u16>) -> Option<u16> {
+        v
+    }
+    pub(crate) fn get(it: PropertyIter<'_>, id: PropertyId) -> Option<u16> {
+        int(it, id).map(|v| v as u16)
     }
     pub(crate) fn write<S: Sink>(
         f: &Option<u16>,
@@ -94,8 +106,11 @@ pub(crate) mod two {
 /// A Four Byte Integer property.
 pub(crate) mod four {
     use super::*;
-    pub(crate) fn set<B: Buffer>(f: &mut Option<u32>, v: Value<B>) {
-        *f = Some(int(v));
+    pub(crate) fn own(v: Option<u32>) -> Option<u32> {
+        v
+    }
+    pub(crate) fn get(it: PropertyIter<'_>, id: PropertyId) -> Option<u32> {
+        int(it, id)
     }
     pub(crate) fn write<S: Sink>(
         f: &Option<u32>,
@@ -119,8 +134,11 @@ pub(crate) mod four {
 /// A Variable Byte Integer property that appears at most once.
 pub(crate) mod varint {
     use super::*;
-    pub(crate) fn set<B: Buffer>(f: &mut Option<u32>, v: Value<B>) {
-        *f = Some(int(v));
+    pub(crate) fn own(v: Option<u32>) -> Option<u32> {
+        v
+    }
+    pub(crate) fn get(it: PropertyIter<'_>, id: PropertyId) -> Option<u32> {
+        int(it, id)
     }
     pub(crate) fn write<S: Sink>(
         f: &Option<u32>,
@@ -142,9 +160,11 @@ pub(crate) mod varint {
 /// A Variable Byte Integer property that may repeat, kept in order.
 pub(crate) mod varints {
     use super::*;
-    use alloc::vec::Vec;
-    pub(crate) fn set<B: Buffer>(f: &mut Vec<u32>, v: Value<B>) {
-        f.push(int(v));
+    pub(crate) fn own(v: SubscriptionIdentifiers<'_>) -> alloc::vec::Vec<u32> {
+        v.collect()
+    }
+    pub(crate) fn get(it: PropertyIter<'_>, _: PropertyId) -> SubscriptionIdentifiers<'_> {
+        SubscriptionIdentifiers(it)
     }
     pub(crate) fn write<S: Sink>(f: &[u32], id: PropertyId, s: &mut S) -> Result<(), EncodeError> {
         for &v in f {
@@ -162,10 +182,14 @@ pub(crate) mod varints {
 /// A UTF-8 Encoded String property.
 pub(crate) mod string {
     use super::*;
-    pub(crate) fn set<B: Buffer>(f: &mut Option<Str<B>>, v: Value<B>) {
-        if let Value::String(v) = v {
-            *f = Some(v);
-        }
+    pub(crate) fn own(v: Option<&str>) -> Option<bytestring::ByteString> {
+        v.map(bytestring::ByteString::from)
+    }
+    pub(crate) fn get(mut it: PropertyIter<'_>, id: PropertyId) -> Option<&str> {
+        it.find_map(|(i, v)| match v {
+            PropertyValue::String(v) if i == id => Some(v),
+            _ => None,
+        })
     }
     pub(crate) fn write<T: core::ops::Deref<Target = str>, S: Sink>(
         f: &Option<T>,
@@ -189,10 +213,14 @@ pub(crate) mod string {
 /// A Binary Data property.
 pub(crate) mod binary {
     use super::*;
-    pub(crate) fn set<B: Buffer>(f: &mut Option<B>, v: Value<B>) {
-        if let Value::Binary(v) = v {
-            *f = Some(v);
-        }
+    pub(crate) fn own(v: Option<&[u8]>) -> Option<bytes::Bytes> {
+        v.map(bytes::Bytes::copy_from_slice)
+    }
+    pub(crate) fn get(mut it: PropertyIter<'_>, id: PropertyId) -> Option<&[u8]> {
+        it.find_map(|(i, v)| match v {
+            PropertyValue::Binary(v) if i == id => Some(v),
+            _ => None,
+        })
     }
     pub(crate) fn write<B: Buffer, S: Sink>(
         f: &Option<B>,
@@ -213,11 +241,13 @@ pub(crate) mod binary {
 /// User Properties: UTF-8 String Pairs, any number, order kept ([MQTT-3.3.2-18]).
 pub(crate) mod pairs {
     use super::*;
-    use alloc::vec::Vec;
-    pub(crate) fn set<B: Buffer>(f: &mut Vec<(Str<B>, Str<B>)>, v: Value<B>) {
-        if let Value::Pair(k, v) = v {
-            f.push((k, v));
-        }
+    pub(crate) fn own(
+        v: UserProperties<'_>,
+    ) -> alloc::vec::Vec<(bytestring::ByteString, bytestring::ByteString)> {
+        v.map(|(k, v)| (k.into(), v.into())).collect()
+    }
+    pub(crate) fn get(it: PropertyIter<'_>, _: PropertyId) -> UserProperties<'_> {
+        UserProperties(it)
     }
     pub(crate) fn write<T: core::ops::Deref<Target = str>, S: Sink>(
         f: &[(T, T)],

@@ -11,11 +11,13 @@ mod sets;
 
 pub use sets::*;
 
-use crate::buffer::{Buffer, Str};
+use crate::buffer::Buffer;
 use crate::codec::read::Reader;
-use crate::codec::write::{Counter, Sink};
+use crate::codec::varint;
+use crate::codec::write::Sink;
 use crate::error::{DecodeError, EncodeError};
 use crate::topic::{self, StringKind};
+use crate::types::PacketType;
 
 /// How a property value is laid out on the wire (§2.2.2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,12 +104,17 @@ impl PropertyId {
     }
 }
 
-/// A property value as read from the wire, before it is stored in a packet's field.
-pub(crate) enum Value<B: Buffer> {
+/// A property value as it appears in a validated property block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropertyValue<'a> {
+    /// A Byte, Two Byte, Four Byte or Variable Byte Integer.
     Int(u32),
-    String(Str<B>),
-    Binary(B),
-    Pair(Str<B>, Str<B>),
+    /// A UTF-8 Encoded String.
+    String(&'a str),
+    /// Binary Data.
+    Binary(&'a [u8]),
+    /// A UTF-8 String Pair (User Property): name and value.
+    Pair(&'a str, &'a str),
 }
 
 /// Checks a numeric value against the range its property allows (§3.1.2.11, §3.2.2.3,
@@ -127,83 +134,223 @@ pub(crate) fn check_int(id: PropertyId, v: u32) -> Result<(), DecodeError> {
     }
 }
 
-/// A packet's set of properties: which it allows, and how each is stored.
+/// A packet's property set: which properties it allows, kept as the validated bytes of its
+/// property block.
 pub(crate) trait PropertySet<B: Buffer>: Default {
     /// Properties the packet may carry (bit per identifier).
     const ALLOWED: u64;
     /// Properties that may appear more than once.
     const REPEATABLE: u64;
-    /// Stores one decoded property (its identifier is allowed and its value in range).
-    fn set(&mut self, id: PropertyId, value: Value<B>);
-    /// Writes every present property; in the checking pass, validates them.
-    fn write<S: Sink>(&self, s: &mut S) -> Result<(), EncodeError>;
+    /// Wraps a block that passed [`validate`] for this set.
+    fn from_validated(raw: B) -> Self;
+    /// The block's bytes (without the Property Length).
+    fn raw(&self) -> &[u8];
     /// True when no property is present.
-    fn is_empty(&self) -> bool;
+    #[inline]
+    fn is_empty(&self) -> bool {
+        self.raw().is_empty()
+    }
 }
 
-/// Reads a Property Length and the properties it covers.
+/// Reads a Property Length and checks every property it covers against the rules of the set
+/// `P`; the set then shares the block's bytes with the frame.
+///
+/// Checks: identifiers 5.0 defines and `P` allows ([`DecodeError::PropertyNotAllowed`]), no
+/// second copy of a property that may appear once ([`DecodeError::DuplicateProperty`]), numeric
+/// ranges ([`check_int`]), strings well-formed UTF-8 without U+0000 ([MQTT-1.5.4-1],
+/// [MQTT-1.5.4-2]), a Response Topic that is a topic name ([MQTT-3.3.2-14]).
+#[inline]
 pub(crate) fn read<B: Buffer, P: PropertySet<B>>(r: &mut Reader<'_, B>) -> Result<P, DecodeError> {
     let len = r.varint()? as usize;
-    r.limited(len, |r| {
-        let mut props = P::default();
-        let mut seen = 0u64;
-        while r.remaining() > 0 {
-            let raw = r.varint()?;
-            let id = PropertyId::from_u32(raw).ok_or(DecodeError::UnknownProperty(raw))?;
-            let bit = id.bit();
-            if P::ALLOWED & bit == 0 {
-                return Err(DecodeError::PropertyNotAllowed {
-                    id,
-                    packet: r.packet(),
-                });
-            }
-            if seen & bit != 0 && P::REPEATABLE & bit == 0 {
-                return Err(DecodeError::DuplicateProperty(id));
-            }
-            seen |= bit;
-            let value = match id.wire_type() {
-                WireType::Byte => Value::Int(r.u8()?.into()),
-                WireType::TwoByte => Value::Int(r.u16()?.into()),
-                WireType::FourByte => Value::Int(r.u32()?),
-                WireType::Varint => Value::Int(r.varint()?),
-                WireType::String if id == PropertyId::ResponseTopic => {
-                    // [MQTT-3.3.2-14]: a topic name, no wildcards.
-                    let topic = r.string(StringKind::TopicName).map_err(|e| match e {
-                        DecodeError::WildcardInTopicName => DecodeError::InvalidResponseTopic,
-                        e => e,
-                    })?;
-                    if topic.is_empty() {
-                        return Err(DecodeError::InvalidResponseTopic);
-                    }
-                    Value::String(topic)
-                }
-                WireType::String => Value::String(r.string(StringKind::Plain)?),
-                WireType::Binary => Value::Binary(r.binary()?),
-                WireType::StringPair => {
-                    // [MQTT-1.5.7-1]: both halves follow the string rules.
-                    let name = r.string(StringKind::Plain)?;
-                    Value::Pair(name, r.string(StringKind::Plain)?)
-                }
-            };
-            if let Value::Int(v) = value {
-                check_int(id, v)?;
-            }
-            props.set(id, value);
+    if len == 0 {
+        // The common case: no properties, and no reference taken on the frame.
+        return Ok(P::from_validated(B::default()));
+    }
+    let range = r.take(len)?;
+    validate(
+        r.bytes(range.clone()),
+        P::ALLOWED,
+        P::REPEATABLE,
+        r.packet(),
+    )?;
+    Ok(P::from_validated(r.slice(range)))
+}
+
+/// Checks a property block (the bytes after the Property Length) for a packet whose set allows
+/// `allowed` and lets `repeatable` repeat.
+pub(crate) fn validate(
+    mut block: &[u8],
+    allowed: u64,
+    repeatable: u64,
+    packet: PacketType,
+) -> Result<(), DecodeError> {
+    let mut seen = 0u64;
+    while !block.is_empty() {
+        let end = || DecodeError::UnexpectedEnd(packet);
+        let (id, rest) = split_id(block)?.ok_or_else(end)?;
+        let bit = id.bit();
+        if allowed & bit == 0 {
+            return Err(DecodeError::PropertyNotAllowed { id, packet });
         }
-        Ok(props)
+        if seen & bit != 0 && repeatable & bit == 0 {
+            return Err(DecodeError::DuplicateProperty(id));
+        }
+        seen |= bit;
+        let (value, rest) = split_value(id, rest)?.ok_or_else(end)?;
+        block = rest;
+        match value {
+            RawValue::Int(v) => check_int(id, v)?,
+            RawValue::String(bytes) if id == PropertyId::ResponseTopic => {
+                // [MQTT-3.3.2-14]: a topic name: no wildcards, not empty.
+                check_string(bytes, StringKind::TopicName).map_err(|e| match e {
+                    DecodeError::WildcardInTopicName => DecodeError::InvalidResponseTopic,
+                    e => e,
+                })?;
+                if bytes.is_empty() {
+                    return Err(DecodeError::InvalidResponseTopic);
+                }
+            }
+            RawValue::String(bytes) => check_string(bytes, StringKind::Plain)?,
+            RawValue::Binary(_) => {}
+            // [MQTT-1.5.7-1]: both halves follow the string rules.
+            RawValue::Pair(name, value) => {
+                check_string(name, StringKind::Plain)?;
+                check_string(value, StringKind::Plain)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A UTF-8 Encoded String's bytes: well-formed ([MQTT-1.5.4-1]), no U+0000 ([MQTT-1.5.4-2]) and,
+/// for a topic name, no wildcards.
+#[inline]
+fn check_string(bytes: &[u8], kind: StringKind) -> Result<(), DecodeError> {
+    topic::check_bytes(bytes, kind)?;
+    core::str::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8)?;
+    Ok(())
+}
+
+/// A property value with its strings still as bytes.
+enum RawValue<'a> {
+    Int(u32),
+    String(&'a [u8]),
+    Binary(&'a [u8]),
+    Pair(&'a [u8], &'a [u8]),
+}
+
+/// Splits a property identifier off `block`; `Ok(None)` when the block ends inside it.
+#[inline]
+fn split_id(block: &[u8]) -> Result<Option<(PropertyId, &[u8])>, DecodeError> {
+    let Some((raw, used)) = varint::decode_minimal(block)? else {
+        return Ok(None);
+    };
+    let id = PropertyId::from_u32(raw).ok_or(DecodeError::UnknownProperty(raw))?;
+    Ok(Some((id, block.get(used..).unwrap_or_default())))
+}
+
+/// Splits the value of property `id` off `rest`; `Ok(None)` when the block ends inside it.
+#[inline]
+fn split_value(id: PropertyId, rest: &[u8]) -> Result<Option<(RawValue<'_>, &[u8])>, DecodeError> {
+    fn fixed(from: &[u8], n: usize) -> Option<(RawValue<'_>, &[u8])> {
+        let (value, rest) = from.split_at_checked(n)?;
+        let v = value.iter().fold(0u32, |acc, &b| acc << 8 | u32::from(b));
+        Some((RawValue::Int(v), rest))
+    }
+    fn prefixed(from: &[u8]) -> Option<(&[u8], &[u8])> {
+        let (len, rest) = from.split_first_chunk::<2>()?;
+        rest.split_at_checked(usize::from(u16::from_be_bytes(*len)))
+    }
+    Ok(match id.wire_type() {
+        WireType::Byte => fixed(rest, 1),
+        WireType::TwoByte => fixed(rest, 2),
+        WireType::FourByte => fixed(rest, 4),
+        WireType::Varint => varint::decode_minimal(rest)?
+            .map(|(v, used)| (RawValue::Int(v), rest.get(used..).unwrap_or_default())),
+        WireType::String => prefixed(rest).map(|(s, r)| (RawValue::String(s), r)),
+        WireType::Binary => prefixed(rest).map(|(b, r)| (RawValue::Binary(b), r)),
+        WireType::StringPair => prefixed(rest)
+            .and_then(|(name, r)| prefixed(r).map(|(value, r)| (RawValue::Pair(name, value), r))),
     })
 }
 
-/// Writes a Property Length and the properties.
+/// The properties of a validated block, in wire order.
+#[derive(Debug, Clone)]
+pub struct PropertyIter<'a> {
+    block: &'a [u8],
+}
+
+impl<'a> PropertyIter<'a> {
+    pub(crate) fn new(block: &'a [u8]) -> Self {
+        PropertyIter { block }
+    }
+}
+
+impl<'a> Iterator for PropertyIter<'a> {
+    type Item = (PropertyId, PropertyValue<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // The block was validated when it was decoded or built, so nothing here fails; should
+        // it, iteration just ends.
+        let Ok(Some((id, value, rest))) = split_id(self.block).and_then(|split| match split {
+            Some((id, rest)) => Ok(split_value(id, rest)?.map(|(value, rest)| (id, value, rest))),
+            None => Ok(None),
+        }) else {
+            self.block = &[];
+            return None;
+        };
+        self.block = rest;
+        let text = |b: &'a [u8]| core::str::from_utf8(b).ok();
+        let value = match value {
+            RawValue::Int(v) => PropertyValue::Int(v),
+            RawValue::String(s) => PropertyValue::String(text(s)?),
+            RawValue::Binary(b) => PropertyValue::Binary(b),
+            RawValue::Pair(k, v) => PropertyValue::Pair(text(k)?, text(v)?),
+        };
+        Some((id, value))
+    }
+}
+
+/// The User Properties of a set, in order ([MQTT-3.3.2-18]).
+#[derive(Debug, Clone)]
+pub struct UserProperties<'a>(pub(crate) PropertyIter<'a>);
+
+impl<'a> Iterator for UserProperties<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.by_ref().find_map(|(_, value)| match value {
+            PropertyValue::Pair(k, v) => Some((k, v)),
+            _ => None,
+        })
+    }
+}
+
+/// The Subscription Identifiers of a PUBLISH, in order.
+#[derive(Debug, Clone)]
+pub struct SubscriptionIdentifiers<'a>(pub(crate) PropertyIter<'a>);
+
+impl Iterator for SubscriptionIdentifiers<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        self.0.by_ref().find_map(|(id, value)| match (id, value) {
+            (PropertyId::SubscriptionIdentifier, PropertyValue::Int(v)) => Some(v),
+            _ => None,
+        })
+    }
+}
+
+/// Writes a Property Length and the property block.
+#[inline]
 pub(crate) fn write<B: Buffer, P: PropertySet<B>, S: Sink>(
     props: &P,
     s: &mut S,
 ) -> Result<(), EncodeError> {
-    let mut counter = Counter::default();
-    props.write(&mut counter)?;
-    let len = u32::try_from(counter.0).unwrap_or(u32::MAX);
-    s.put_varint(len)?;
-    props.write(s)
+    let raw = props.raw();
+    s.put_varint(u32::try_from(raw.len()).unwrap_or(u32::MAX))?;
+    s.put_slice(raw);
+    Ok(())
 }
 
 /// Encode-side check of a Response Topic ([MQTT-3.3.2-14]).
@@ -212,5 +359,90 @@ pub(crate) fn check_response_topic(topic: &str) -> Result<(), EncodeError> {
         Ok(())
     } else {
         Err(EncodeError::InvalidPropertyValue(PropertyId::ResponseTopic))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+    use alloc::vec::Vec;
+    use bytes::Bytes;
+    use bytestring::ByteString;
+
+    fn publish_set() -> PublishProperties {
+        PublishPropertiesBuilder {
+            topic_alias: Some(9),
+            user_properties: vec![("a".into(), "1".into()), ("b".into(), "2".into())],
+            subscription_identifiers: vec![3, 200],
+            correlation_data: Some(Bytes::from_static(b"\x00\xff")),
+            ..Default::default()
+        }
+        .build()
+        .unwrap()
+    }
+
+    #[test]
+    fn accessors_read_the_block_and_to_builder_rebuilds_it() {
+        let p = publish_set();
+        assert_eq!(p.topic_alias(), Some(9));
+        assert_eq!(p.message_expiry_interval(), None);
+        assert_eq!(p.correlation_data(), Some(&b"\x00\xff"[..]));
+        assert_eq!(
+            p.user_properties().collect::<Vec<_>>(),
+            [("a", "1"), ("b", "2")]
+        );
+        assert_eq!(p.subscription_identifiers().collect::<Vec<_>>(), [3, 200]);
+        assert_eq!(p.to_builder().build().unwrap(), p);
+        let ids: Vec<_> = p.iter().map(|(id, _)| id).collect();
+        use PropertyId::*;
+        let order = [TopicAlias, CorrelationData, UserProperty, UserProperty];
+        assert_eq!(ids, [&order[..], &[SubscriptionIdentifier; 2]].concat());
+    }
+
+    #[test]
+    fn a_borrowed_set_validates_and_copies() {
+        let p = publish_set();
+        let bytes = p.as_bytes();
+        validate(
+            bytes,
+            PublishProperties::<&[u8]>::ALLOWED,
+            0,
+            PacketType::Publish,
+        )
+        .unwrap_err();
+        let allowed = <PublishProperties as PropertySet<Bytes>>::ALLOWED;
+        let repeatable = <PublishProperties as PropertySet<Bytes>>::REPEATABLE;
+        validate(bytes, allowed, repeatable, PacketType::Publish).unwrap();
+        let borrowed = PublishProperties::<&[u8]>::from_validated(bytes);
+        assert_eq!(PublishProperties::copy_from(&borrowed), p);
+    }
+
+    #[test]
+    fn builder_refuses_what_decoding_refuses() {
+        // [MQTT-3.3.2-8]
+        let alias_zero = PublishPropertiesBuilder {
+            topic_alias: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(alias_zero.build(), Err(EncodeError::TopicAliasZero));
+        // [MQTT-3.3.2-14]
+        let wildcard = PublishPropertiesBuilder {
+            response_topic: Some(ByteString::from_static("a/+")),
+            ..Default::default()
+        };
+        assert!(wildcard.build().is_err());
+        // [MQTT-1.5.4-2]
+        let nul = AckPropertiesBuilder {
+            reason_string: Some(ByteString::from_static("a\0b")),
+            ..Default::default()
+        };
+        assert_eq!(nul.build(), Err(EncodeError::NullCharacter));
+        // Subscription Identifier 0 (§3.3.2.3.8)
+        let zero = SubscribePropertiesBuilder {
+            subscription_identifier: Some(0),
+            ..Default::default()
+        };
+        assert!(zero.build().is_err());
     }
 }

@@ -1,56 +1,121 @@
-//! The property set of each MQTT 5.0 packet: which properties it allows, as typed fields.
+//! The property set of each MQTT 5.0 packet: which properties it allows, typed accessors over
+//! the validated property block, and a builder.
+//!
+//! A decoded packet keeps its property block as the bytes that arrived (shared with the frame),
+//! checked once against every rule when it was decoded; the accessors read the values out of it
+//! on demand. That keeps packets small (a `Publish<Bytes>` is 104 bytes whatever properties it
+//! carries), makes decoding User Properties allocation-free, and makes re-encoding a copy. New
+//! property sets are made with the builder, which checks the same rules.
 //!
 //! On 3.1.1 every set is empty; encoding a non-empty set for 3.1.1 is an error.
 
 use super::fields::*;
-use super::{PropertyId, PropertySet, Value};
-use crate::buffer::{Buffer, Str};
-use crate::codec::write::Sink;
+use super::{PropertyId, PropertyIter, PropertySet, SubscriptionIdentifiers, UserProperties};
+use crate::buffer::Buffer;
+use crate::codec::write::{Counter, Sink};
 use crate::error::EncodeError;
 use crate::types::QoS;
+use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use bytestring::ByteString;
 
-/// A field's value when it is present, for `Display`.
+/// A getter's value as text when it is present, for `Display`.
 trait Present {
-    fn present(&self) -> Option<&dyn core::fmt::Debug>;
+    fn present(self) -> Option<String>;
 }
 
 impl<T: core::fmt::Debug> Present for Option<T> {
-    fn present(&self) -> Option<&dyn core::fmt::Debug> {
-        self.as_ref().map(|v| v as &dyn core::fmt::Debug)
+    fn present(self) -> Option<String> {
+        self.map(|v| format!("{v:?}"))
     }
 }
 
-impl<T: core::fmt::Debug> Present for Vec<T> {
-    fn present(&self) -> Option<&dyn core::fmt::Debug> {
-        (!self.is_empty()).then_some(self as &dyn core::fmt::Debug)
+impl Present for UserProperties<'_> {
+    fn present(self) -> Option<String> {
+        let all: Vec<_> = self.collect();
+        (!all.is_empty()).then(|| format!("{all:?}"))
+    }
+}
+
+impl Present for SubscriptionIdentifiers<'_> {
+    fn present(self) -> Option<String> {
+        let all: Vec<_> = self.collect();
+        (!all.is_empty()).then(|| format!("{all:?}"))
     }
 }
 
 macro_rules! property_set {
     (
         $(#[$meta:meta])*
-        $name:ident repeatable [$($rep:ident),*] {
-            $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $id:ident as $kind:ident, )*
+        $name:ident / $builder:ident repeatable [$($rep:ident),*] {
+            $( $(#[$fmeta:meta])* $field:ident : $bty:ty => $gty:ty = $id:ident as $kind:ident, )*
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        ///
+        /// Holds the validated property block; read it with the accessors or [`Self::iter`],
+        /// make one with [`Self::builder`].
+        #[derive(Clone, PartialEq, Eq, Hash)]
         pub struct $name<B: Buffer = Bytes> {
-            $( $(#[$fmeta])* pub $field: $ty, )*
+            raw: B,
         }
 
         impl<B: Buffer> Default for $name<B> {
             fn default() -> Self {
-                $name { $( $field: Default::default(), )* }
+                $name { raw: B::default() }
             }
         }
 
         impl<B: Buffer> $name<B> {
             /// True when no property is set.
+            #[inline]
             pub fn is_empty(&self) -> bool {
-                true $( && $kind::is_empty(&self.$field) )*
+                self.raw.as_ref().is_empty()
+            }
+
+            /// The encoded properties, without the Property Length.
+            pub fn as_bytes(&self) -> &[u8] {
+                self.raw.as_ref()
+            }
+
+            /// Every property, in the order it was encoded.
+            pub fn iter(&self) -> PropertyIter<'_> {
+                PropertyIter::new(self.raw.as_ref())
+            }
+
+            /// The values, in a builder: to change some and build a new set.
+            pub fn to_builder(&self) -> $builder {
+                $builder {
+                    $( $field: $kind::own(self.$field()), )*
+                }
+            }
+
+            $(
+                $(#[$fmeta])*
+                pub fn $field(&self) -> $gty {
+                    $kind::get(self.iter(), PropertyId::$id)
+                }
+            )*
+        }
+
+        impl $name<Bytes> {
+            #[doc = concat!("An empty [`", stringify!($builder), "`]; fill in its fields and call `build`.")]
+            pub fn builder() -> $builder {
+                $builder::default()
+            }
+
+            /// The same properties in storage of their own (for example, to keep the properties of
+            /// a packet decoded from a borrowed slice).
+            pub fn copy_from<C: Buffer>(other: &$name<C>) -> Self {
+                $name { raw: Bytes::copy_from_slice(other.as_bytes()) }
+            }
+        }
+
+        impl<B: Buffer> core::fmt::Debug for $name<B> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_list().entries(self.iter()).finish()
             }
         }
 
@@ -60,10 +125,10 @@ macro_rules! property_set {
                 let mut first = true;
                 f.write_str("{")?;
                 $(
-                    if let Some(value) = Present::present(&self.$field) {
+                    if let Some(value) = Present::present(self.$field()) {
                         let sep = if first { "" } else { ", " };
                         first = false;
-                        write!(f, "{}{}: {:?}", sep, stringify!($field), value)?;
+                        write!(f, "{}{}: {}", sep, stringify!($field), value)?;
                     }
                 )*
                 let _ = first;
@@ -75,182 +140,215 @@ macro_rules! property_set {
             const ALLOWED: u64 = 0 $( | PropertyId::$id.bit() )*;
             const REPEATABLE: u64 = 0 $( | PropertyId::$rep.bit() )*;
 
-            fn set(&mut self, id: PropertyId, value: Value<B>) {
-                match id {
-                    $( PropertyId::$id => $kind::set(&mut self.$field, value), )*
-                    _ => {}
-                }
+            #[inline]
+            fn from_validated(raw: B) -> Self {
+                $name { raw }
+            }
+
+            #[inline]
+            fn raw(&self) -> &[u8] {
+                self.raw.as_ref()
+            }
+        }
+
+        #[doc = concat!("The values of a new [`", stringify!($name), "`]: set the fields, then call [`", stringify!($builder), "::build`].")]
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        pub struct $builder {
+            $( $(#[$fmeta])* pub $field: $bty, )*
+        }
+
+        impl $builder {
+            /// True when no property is set.
+            pub fn is_empty(&self) -> bool {
+                true $( && $kind::is_empty(&self.$field) )*
+            }
+
+            /// Checks every value (ranges, U+0000 in strings, a Response Topic without
+            /// wildcards, strings and binaries of at most 65,535 bytes) and encodes them, in
+            /// field order.
+            pub fn build(&self) -> Result<$name<Bytes>, EncodeError> {
+                let mut counter = Counter::default();
+                self.write(&mut counter)?;
+                let mut buf = BytesMut::with_capacity(counter.0);
+                self.write(&mut buf)?;
+                debug_assert!(
+                    super::validate(
+                        &buf,
+                        <$name as PropertySet<Bytes>>::ALLOWED,
+                        <$name as PropertySet<Bytes>>::REPEATABLE,
+                        crate::types::PacketType::Publish,
+                    )
+                    .is_ok()
+                );
+                Ok($name { raw: buf.freeze() })
             }
 
             fn write<S: Sink>(&self, s: &mut S) -> Result<(), EncodeError> {
                 $( $kind::write(&self.$field, PropertyId::$id, s)?; )*
                 Ok(())
             }
-
-            fn is_empty(&self) -> bool {
-                $name::is_empty(self)
-            }
         }
     };
 }
+
 property_set! {
     /// Properties of CONNECT (§3.1.2.11).
-    ConnectProperties repeatable [UserProperty] {
+    ConnectProperties / ConnectPropertiesBuilder repeatable [UserProperty] {
         /// `0x11` SessionExpiryInterval: Seconds the session lives after the connection closes; absent = 0, `0xFFFFFFFF` = never expires.
-        session_expiry_interval: Option<u32> = SessionExpiryInterval as four,
+        session_expiry_interval: Option<u32> => Option<u32> = SessionExpiryInterval as four,
         /// `0x21` ReceiveMaximum: QoS 1/2 publications the client processes at once; absent = 65,535; never 0.
-        receive_maximum: Option<u16> = ReceiveMaximum as two,
+        receive_maximum: Option<u16> => Option<u16> = ReceiveMaximum as two,
         /// `0x27` MaximumPacketSize: Largest packet the client accepts; absent = no limit; never 0.
-        maximum_packet_size: Option<u32> = MaximumPacketSize as four,
+        maximum_packet_size: Option<u32> => Option<u32> = MaximumPacketSize as four,
         /// `0x22` TopicAliasMaximum: Highest topic alias the client accepts; absent = 0.
-        topic_alias_maximum: Option<u16> = TopicAliasMaximum as two,
+        topic_alias_maximum: Option<u16> => Option<u16> = TopicAliasMaximum as two,
         /// `0x19` RequestResponseInformation: Ask for Response Information in CONNACK; absent = false.
-        request_response_information: Option<bool> = RequestResponseInformation as flag,
+        request_response_information: Option<bool> => Option<bool> = RequestResponseInformation as flag,
         /// `0x17` RequestProblemInformation: Allow Reason String / User Property on failures; absent = true.
-        request_problem_information: Option<bool> = RequestProblemInformation as flag,
+        request_problem_information: Option<bool> => Option<bool> = RequestProblemInformation as flag,
         /// `0x26` UserProperty: User Properties, in order.
-        user_properties: Vec<(Str<B>, Str<B>)> = UserProperty as pairs,
+        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty as pairs,
         /// `0x15` AuthenticationMethod: Enhanced authentication method.
-        authentication_method: Option<Str<B>> = AuthenticationMethod as string,
+        authentication_method: Option<ByteString> => Option<&str> = AuthenticationMethod as string,
         /// `0x16` AuthenticationData: Enhanced authentication data; only with a method.
-        authentication_data: Option<B> = AuthenticationData as binary,
+        authentication_data: Option<Bytes> => Option<&[u8]> = AuthenticationData as binary,
     }
 }
 
 property_set! {
     /// Properties of the will message in CONNECT (§3.1.3.2).
-    WillProperties repeatable [UserProperty] {
+    WillProperties / WillPropertiesBuilder repeatable [UserProperty] {
         /// `0x18` WillDelayInterval: Seconds to wait before publishing the will; absent = 0.
-        will_delay_interval: Option<u32> = WillDelayInterval as four,
+        will_delay_interval: Option<u32> => Option<u32> = WillDelayInterval as four,
         /// `0x01` PayloadFormatIndicator: `true`: the will payload is UTF-8.
-        payload_format_indicator: Option<bool> = PayloadFormatIndicator as flag,
+        payload_format_indicator: Option<bool> => Option<bool> = PayloadFormatIndicator as flag,
         /// `0x02` MessageExpiryInterval: Lifetime of the will message in seconds.
-        message_expiry_interval: Option<u32> = MessageExpiryInterval as four,
+        message_expiry_interval: Option<u32> => Option<u32> = MessageExpiryInterval as four,
         /// `0x03` ContentType: Content type of the will payload.
-        content_type: Option<Str<B>> = ContentType as string,
+        content_type: Option<ByteString> => Option<&str> = ContentType as string,
         /// `0x08` ResponseTopic: Topic name for a response.
-        response_topic: Option<Str<B>> = ResponseTopic as string,
+        response_topic: Option<ByteString> => Option<&str> = ResponseTopic as string,
         /// `0x09` CorrelationData: Correlation data for a response.
-        correlation_data: Option<B> = CorrelationData as binary,
+        correlation_data: Option<Bytes> => Option<&[u8]> = CorrelationData as binary,
         /// `0x26` UserProperty: User Properties, in order.
-        user_properties: Vec<(Str<B>, Str<B>)> = UserProperty as pairs,
+        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty as pairs,
     }
 }
 
 property_set! {
     /// Properties of CONNACK (§3.2.2.3).
-    ConnAckProperties repeatable [UserProperty] {
+    ConnAckProperties / ConnAckPropertiesBuilder repeatable [UserProperty] {
         /// `0x11` SessionExpiryInterval: The session expiry the server uses, if not the client's.
-        session_expiry_interval: Option<u32> = SessionExpiryInterval as four,
+        session_expiry_interval: Option<u32> => Option<u32> = SessionExpiryInterval as four,
         /// `0x21` ReceiveMaximum: QoS 1/2 publications the server processes at once; absent = 65,535.
-        receive_maximum: Option<u16> = ReceiveMaximum as two,
+        receive_maximum: Option<u16> => Option<u16> = ReceiveMaximum as two,
         /// `0x24` MaximumQoS: Highest QoS the server supports (0 or 1); absent = 2.
-        maximum_qos: Option<QoS> = MaximumQoS as qos,
+        maximum_qos: Option<QoS> => Option<QoS> = MaximumQoS as qos,
         /// `0x25` RetainAvailable: Whether the server supports retained messages; absent = true.
-        retain_available: Option<bool> = RetainAvailable as flag,
+        retain_available: Option<bool> => Option<bool> = RetainAvailable as flag,
         /// `0x27` MaximumPacketSize: Largest packet the server accepts; absent = no limit.
-        maximum_packet_size: Option<u32> = MaximumPacketSize as four,
+        maximum_packet_size: Option<u32> => Option<u32> = MaximumPacketSize as four,
         /// `0x12` AssignedClientIdentifier: Client identifier the server assigned.
-        assigned_client_identifier: Option<Str<B>> = AssignedClientIdentifier as string,
+        assigned_client_identifier: Option<ByteString> => Option<&str> = AssignedClientIdentifier as string,
         /// `0x22` TopicAliasMaximum: Highest topic alias the server accepts; absent = 0.
-        topic_alias_maximum: Option<u16> = TopicAliasMaximum as two,
+        topic_alias_maximum: Option<u16> => Option<u16> = TopicAliasMaximum as two,
         /// `0x1F` ReasonString: Human-readable diagnostic.
-        reason_string: Option<Str<B>> = ReasonString as string,
+        reason_string: Option<ByteString> => Option<&str> = ReasonString as string,
         /// `0x26` UserProperty: User Properties, in order.
-        user_properties: Vec<(Str<B>, Str<B>)> = UserProperty as pairs,
+        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty as pairs,
         /// `0x28` WildcardSubscriptionAvailable: Whether wildcard subscriptions are supported; absent = true.
-        wildcard_subscription_available: Option<bool> = WildcardSubscriptionAvailable as flag,
+        wildcard_subscription_available: Option<bool> => Option<bool> = WildcardSubscriptionAvailable as flag,
         /// `0x29` SubscriptionIdentifierAvailable: Whether subscription identifiers are supported; absent = true.
-        subscription_identifier_available: Option<bool> = SubscriptionIdentifierAvailable as flag,
+        subscription_identifier_available: Option<bool> => Option<bool> = SubscriptionIdentifierAvailable as flag,
         /// `0x2A` SharedSubscriptionAvailable: Whether shared subscriptions are supported; absent = true.
-        shared_subscription_available: Option<bool> = SharedSubscriptionAvailable as flag,
+        shared_subscription_available: Option<bool> => Option<bool> = SharedSubscriptionAvailable as flag,
         /// `0x13` ServerKeepAlive: Keep alive the client must use instead of its own.
-        server_keep_alive: Option<u16> = ServerKeepAlive as two,
+        server_keep_alive: Option<u16> => Option<u16> = ServerKeepAlive as two,
         /// `0x1A` ResponseInformation: Basis for response topics.
-        response_information: Option<Str<B>> = ResponseInformation as string,
+        response_information: Option<ByteString> => Option<&str> = ResponseInformation as string,
         /// `0x1C` ServerReference: Another server to use.
-        server_reference: Option<Str<B>> = ServerReference as string,
+        server_reference: Option<ByteString> => Option<&str> = ServerReference as string,
         /// `0x15` AuthenticationMethod: Enhanced authentication method.
-        authentication_method: Option<Str<B>> = AuthenticationMethod as string,
+        authentication_method: Option<ByteString> => Option<&str> = AuthenticationMethod as string,
         /// `0x16` AuthenticationData: Enhanced authentication data.
-        authentication_data: Option<B> = AuthenticationData as binary,
+        authentication_data: Option<Bytes> => Option<&[u8]> = AuthenticationData as binary,
     }
 }
 
 property_set! {
     /// Properties of PUBLISH (§3.3.2.3).
-    PublishProperties repeatable [UserProperty, SubscriptionIdentifier] {
+    PublishProperties / PublishPropertiesBuilder repeatable [UserProperty, SubscriptionIdentifier] {
         /// `0x01` PayloadFormatIndicator: `true`: the payload is UTF-8.
-        payload_format_indicator: Option<bool> = PayloadFormatIndicator as flag,
+        payload_format_indicator: Option<bool> => Option<bool> = PayloadFormatIndicator as flag,
         /// `0x02` MessageExpiryInterval: Lifetime of the message in seconds.
-        message_expiry_interval: Option<u32> = MessageExpiryInterval as four,
+        message_expiry_interval: Option<u32> => Option<u32> = MessageExpiryInterval as four,
         /// `0x23` TopicAlias: Topic alias standing for the topic name; never 0.
-        topic_alias: Option<u16> = TopicAlias as two,
+        topic_alias: Option<u16> => Option<u16> = TopicAlias as two,
         /// `0x08` ResponseTopic: Topic name for a response (no wildcards).
-        response_topic: Option<Str<B>> = ResponseTopic as string,
+        response_topic: Option<ByteString> => Option<&str> = ResponseTopic as string,
         /// `0x09` CorrelationData: Correlation data for a response.
-        correlation_data: Option<B> = CorrelationData as binary,
+        correlation_data: Option<Bytes> => Option<&[u8]> = CorrelationData as binary,
         /// `0x26` UserProperty: User Properties, in order.
-        user_properties: Vec<(Str<B>, Str<B>)> = UserProperty as pairs,
+        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty as pairs,
         /// `0x0B` SubscriptionIdentifier: Identifiers of the matching subscriptions (server to client only), in order.
-        subscription_identifiers: Vec<u32> = SubscriptionIdentifier as varints,
+        subscription_identifiers: Vec<u32> => SubscriptionIdentifiers<'_> = SubscriptionIdentifier as varints,
         /// `0x03` ContentType: Content type of the payload.
-        content_type: Option<Str<B>> = ContentType as string,
+        content_type: Option<ByteString> => Option<&str> = ContentType as string,
     }
 }
 
 property_set! {
     /// Properties of PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK and UNSUBACK (§3.4.2.2 ...).
-    AckProperties repeatable [UserProperty] {
+    AckProperties / AckPropertiesBuilder repeatable [UserProperty] {
         /// `0x1F` ReasonString: Human-readable diagnostic.
-        reason_string: Option<Str<B>> = ReasonString as string,
+        reason_string: Option<ByteString> => Option<&str> = ReasonString as string,
         /// `0x26` UserProperty: User Properties, in order.
-        user_properties: Vec<(Str<B>, Str<B>)> = UserProperty as pairs,
+        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty as pairs,
     }
 }
 
 property_set! {
     /// Properties of SUBSCRIBE (§3.8.2.1).
-    SubscribeProperties repeatable [UserProperty] {
+    SubscribeProperties / SubscribePropertiesBuilder repeatable [UserProperty] {
         /// `0x0B` SubscriptionIdentifier: Identifier for the subscriptions, 1 to 268,435,455.
-        subscription_identifier: Option<u32> = SubscriptionIdentifier as varint,
+        subscription_identifier: Option<u32> => Option<u32> = SubscriptionIdentifier as varint,
         /// `0x26` UserProperty: User Properties, in order.
-        user_properties: Vec<(Str<B>, Str<B>)> = UserProperty as pairs,
+        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty as pairs,
     }
 }
 
 property_set! {
     /// Properties of UNSUBSCRIBE (§3.10.2.1).
-    UnsubscribeProperties repeatable [UserProperty] {
+    UnsubscribeProperties / UnsubscribePropertiesBuilder repeatable [UserProperty] {
         /// `0x26` UserProperty: User Properties, in order.
-        user_properties: Vec<(Str<B>, Str<B>)> = UserProperty as pairs,
+        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty as pairs,
     }
 }
 
 property_set! {
     /// Properties of DISCONNECT (§3.14.2.2).
-    DisconnectProperties repeatable [UserProperty] {
+    DisconnectProperties / DisconnectPropertiesBuilder repeatable [UserProperty] {
         /// `0x11` SessionExpiryInterval: New session expiry (client only, [MQTT-3.14.2-2]).
-        session_expiry_interval: Option<u32> = SessionExpiryInterval as four,
+        session_expiry_interval: Option<u32> => Option<u32> = SessionExpiryInterval as four,
         /// `0x1F` ReasonString: Human-readable diagnostic.
-        reason_string: Option<Str<B>> = ReasonString as string,
+        reason_string: Option<ByteString> => Option<&str> = ReasonString as string,
         /// `0x26` UserProperty: User Properties, in order.
-        user_properties: Vec<(Str<B>, Str<B>)> = UserProperty as pairs,
+        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty as pairs,
         /// `0x1C` ServerReference: Another server to use.
-        server_reference: Option<Str<B>> = ServerReference as string,
+        server_reference: Option<ByteString> => Option<&str> = ServerReference as string,
     }
 }
 
 property_set! {
     /// Properties of AUTH (§3.15.2.2).
-    AuthProperties repeatable [UserProperty] {
+    AuthProperties / AuthPropertiesBuilder repeatable [UserProperty] {
         /// `0x15` AuthenticationMethod: Enhanced authentication method.
-        authentication_method: Option<Str<B>> = AuthenticationMethod as string,
+        authentication_method: Option<ByteString> => Option<&str> = AuthenticationMethod as string,
         /// `0x16` AuthenticationData: Enhanced authentication data.
-        authentication_data: Option<B> = AuthenticationData as binary,
+        authentication_data: Option<Bytes> => Option<&[u8]> = AuthenticationData as binary,
         /// `0x1F` ReasonString: Human-readable diagnostic.
-        reason_string: Option<Str<B>> = ReasonString as string,
+        reason_string: Option<ByteString> => Option<&str> = ReasonString as string,
         /// `0x26` UserProperty: User Properties, in order.
-        user_properties: Vec<(Str<B>, Str<B>)> = UserProperty as pairs,
+        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty as pairs,
     }
 }

@@ -13,16 +13,28 @@
 //! only as whole levels and `#` only last.
 
 use mqtt_wire::{
-    Ack, AckProperties, Auth, AuthProperties, ByteString, Bytes, ConnAck, ConnAckProperties,
-    Connect, ConnectProperties, Disconnect, DisconnectProperties, Packet, PacketId, PacketType,
-    Publish, PublishProperties, QoS, QosPid, ReasonCode, RetainHandling, SubAck, Subscribe,
-    SubscribeProperties, SubscriptionOptions, UnsubAck, Unsubscribe, UnsubscribeProperties,
-    Version, Will, WillProperties,
+    Ack, AckProperties, AckPropertiesBuilder, Auth, AuthProperties, AuthPropertiesBuilder,
+    ByteString, Bytes, ConnAck, ConnAckProperties, ConnAckPropertiesBuilder, Connect,
+    ConnectProperties, ConnectPropertiesBuilder, Disconnect, DisconnectProperties,
+    DisconnectPropertiesBuilder, Packet, PacketId, PacketType, Publish, PublishProperties,
+    PublishPropertiesBuilder, QoS, QosPid, ReasonCode, RetainHandling, SubAck, Subscribe,
+    SubscribeProperties, SubscribePropertiesBuilder, SubscriptionOptions, UnsubAck, Unsubscribe,
+    UnsubscribeProperties, UnsubscribePropertiesBuilder, Version, Will, WillProperties,
+    WillPropertiesBuilder,
 };
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 use proptest::sample::select;
+
+/// Sets one field of a property set: through its builder, which checks the value.
+macro_rules! set_property {
+    ($props:expr, $field:ident, $value:expr) => {{
+        let mut builder = $props.to_builder();
+        builder.$field = $value;
+        $props = builder.build().expect("a valid property value");
+    }};
+}
 
 /// Every protocol version.
 pub const VERSIONS: [Version; 3] = [Version::V3_1, Version::V3_1_1, Version::V5];
@@ -293,16 +305,20 @@ pub fn connect_properties() -> BoxedStrategy<ConnectProperties> {
         authentication(),
     )
         .prop_map(
-            |(sei, rm, mps, tam, rri, rpi, user_properties, (method, data))| ConnectProperties {
-                session_expiry_interval: sei,
-                receive_maximum: rm,
-                maximum_packet_size: mps,
-                topic_alias_maximum: tam,
-                request_response_information: rri,
-                request_problem_information: rpi,
-                user_properties,
-                authentication_method: method,
-                authentication_data: data,
+            |(sei, rm, mps, tam, rri, rpi, user_properties, (method, data))| {
+                ConnectPropertiesBuilder {
+                    session_expiry_interval: sei,
+                    receive_maximum: rm,
+                    maximum_packet_size: mps,
+                    topic_alias_maximum: tam,
+                    request_response_information: rri,
+                    request_problem_information: rpi,
+                    user_properties,
+                    authentication_method: method,
+                    authentication_data: data,
+                }
+                .build()
+                .unwrap()
             },
         )
         .boxed()
@@ -321,7 +337,7 @@ pub fn will_properties() -> BoxedStrategy<WillProperties> {
     )
         .prop_map(
             |(wdi, pfi, mei, content_type, response_topic, correlation_data, user_properties)| {
-                WillProperties {
+                WillPropertiesBuilder {
                     will_delay_interval: wdi,
                     payload_format_indicator: pfi,
                     message_expiry_interval: mei,
@@ -330,6 +346,8 @@ pub fn will_properties() -> BoxedStrategy<WillProperties> {
                     correlation_data,
                     user_properties,
                 }
+                .build()
+                .unwrap()
             },
         )
         .boxed()
@@ -363,24 +381,28 @@ pub fn connack_properties() -> BoxedStrategy<ConnAckProperties> {
             |(
                 (sei, rm, mq, ra, mps, aci, tam, rs),
                 (user_properties, wsa, sia, ssa, ska, ri, sr, (method, data)),
-            )| ConnAckProperties {
-                session_expiry_interval: sei,
-                receive_maximum: rm,
-                maximum_qos: mq,
-                retain_available: ra,
-                maximum_packet_size: mps,
-                assigned_client_identifier: aci,
-                topic_alias_maximum: tam,
-                reason_string: rs,
-                user_properties,
-                wildcard_subscription_available: wsa,
-                subscription_identifier_available: sia,
-                shared_subscription_available: ssa,
-                server_keep_alive: ska,
-                response_information: ri,
-                server_reference: sr,
-                authentication_method: method,
-                authentication_data: data,
+            )| {
+                ConnAckPropertiesBuilder {
+                    session_expiry_interval: sei,
+                    receive_maximum: rm,
+                    maximum_qos: mq,
+                    retain_available: ra,
+                    maximum_packet_size: mps,
+                    assigned_client_identifier: aci,
+                    topic_alias_maximum: tam,
+                    reason_string: rs,
+                    user_properties,
+                    wildcard_subscription_available: wsa,
+                    subscription_identifier_available: sia,
+                    shared_subscription_available: ssa,
+                    server_keep_alive: ska,
+                    response_information: ri,
+                    server_reference: sr,
+                    authentication_method: method,
+                    authentication_data: data,
+                }
+                .build()
+                .unwrap()
             },
         )
         .boxed()
@@ -400,7 +422,7 @@ pub fn publish_properties() -> BoxedStrategy<PublishProperties> {
     )
         .prop_map(
             |(pfi, mei, alias, response_topic, correlation_data, user_properties, ids, ct)| {
-                PublishProperties {
+                PublishPropertiesBuilder {
                     payload_format_indicator: pfi,
                     message_expiry_interval: mei,
                     topic_alias: alias,
@@ -410,6 +432,8 @@ pub fn publish_properties() -> BoxedStrategy<PublishProperties> {
                     subscription_identifiers: ids,
                     content_type: ct,
                 }
+                .build()
+                .unwrap()
             },
         )
         .boxed()
@@ -418,9 +442,13 @@ pub fn publish_properties() -> BoxedStrategy<PublishProperties> {
 /// Properties of PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK and UNSUBACK.
 pub fn ack_properties() -> BoxedStrategy<AckProperties> {
     (option::of(string()), user_properties())
-        .prop_map(|(reason_string, user_properties)| AckProperties {
-            reason_string,
-            user_properties,
+        .prop_map(|(reason_string, user_properties)| {
+            AckPropertiesBuilder {
+                reason_string,
+                user_properties,
+            }
+            .build()
+            .unwrap()
         })
         .boxed()
 }
@@ -428,9 +456,13 @@ pub fn ack_properties() -> BoxedStrategy<AckProperties> {
 /// SUBSCRIBE properties (§3.8.2.1).
 pub fn subscribe_properties() -> BoxedStrategy<SubscribeProperties> {
     (option::of(subscription_id()), user_properties())
-        .prop_map(|(id, user_properties)| SubscribeProperties {
-            subscription_identifier: id,
-            user_properties,
+        .prop_map(|(id, user_properties)| {
+            SubscribePropertiesBuilder {
+                subscription_identifier: id,
+                user_properties,
+            }
+            .build()
+            .unwrap()
         })
         .boxed()
 }
@@ -438,7 +470,11 @@ pub fn subscribe_properties() -> BoxedStrategy<SubscribeProperties> {
 /// UNSUBSCRIBE properties (§3.10.2.1).
 pub fn unsubscribe_properties() -> BoxedStrategy<UnsubscribeProperties> {
     user_properties()
-        .prop_map(|user_properties| UnsubscribeProperties { user_properties })
+        .prop_map(|user_properties| {
+            UnsubscribePropertiesBuilder { user_properties }
+                .build()
+                .unwrap()
+        })
         .boxed()
 }
 
@@ -450,11 +486,15 @@ pub fn disconnect_properties() -> BoxedStrategy<DisconnectProperties> {
         user_properties(),
         option::of(string()),
     )
-        .prop_map(|(sei, rs, user_properties, sr)| DisconnectProperties {
-            session_expiry_interval: sei,
-            reason_string: rs,
-            user_properties,
-            server_reference: sr,
+        .prop_map(|(sei, rs, user_properties, sr)| {
+            DisconnectPropertiesBuilder {
+                session_expiry_interval: sei,
+                reason_string: rs,
+                user_properties,
+                server_reference: sr,
+            }
+            .build()
+            .unwrap()
         })
         .boxed()
 }
@@ -462,11 +502,15 @@ pub fn disconnect_properties() -> BoxedStrategy<DisconnectProperties> {
 /// AUTH properties (§3.15.2.2).
 pub fn auth_properties() -> BoxedStrategy<AuthProperties> {
     (authentication(), option::of(string()), user_properties())
-        .prop_map(|((method, data), rs, user_properties)| AuthProperties {
-            authentication_method: method,
-            authentication_data: data,
-            reason_string: rs,
-            user_properties,
+        .prop_map(|((method, data), rs, user_properties)| {
+            AuthPropertiesBuilder {
+                authentication_method: method,
+                authentication_data: data,
+                reason_string: rs,
+                user_properties,
+            }
+            .build()
+            .unwrap()
         })
         .boxed()
 }
@@ -582,8 +626,8 @@ pub fn publish(version: Version) -> BoxedStrategy<Publish> {
         payload(),
     )
         .prop_map(|(dup, qos, retain, topic, mut properties, payload)| {
-            if topic.is_empty() && properties.topic_alias.is_none() {
-                properties.topic_alias = Some(1);
+            if topic.is_empty() && properties.topic_alias().is_none() {
+                set_property!(properties, topic_alias, Some(1));
             }
             Publish {
                 dup: dup && qos != QosPid::AtMostOnce,
@@ -734,8 +778,8 @@ pub fn auth() -> BoxedStrategy<Auth> {
     (code_biased(AUTH_V5), or_empty(auth_properties()), string())
         .prop_map(|(reason_code, mut properties, method)| {
             let empty = reason_code == ReasonCode::SUCCESS && properties.is_empty();
-            if !empty && properties.authentication_method.is_none() {
-                properties.authentication_method = Some(method);
+            if !empty && properties.authentication_method().is_none() {
+                set_property!(properties, authentication_method, Some(method));
             }
             Auth {
                 reason_code,
@@ -826,8 +870,10 @@ pub fn v5_only(kind: PacketType, version: Version) -> BoxedStrategy<Packet> {
                     && c.will.as_ref().is_none_or(|w| w.properties.is_empty())
                 {
                     match &mut c.will {
-                        Some(will) if in_will => will.properties.will_delay_interval = Some(delay),
-                        _ => c.properties.session_expiry_interval = Some(delay),
+                        Some(will) if in_will => {
+                            set_property!(will.properties, will_delay_interval, Some(delay))
+                        }
+                        _ => set_property!(c.properties, session_expiry_interval, Some(delay)),
                     }
                 }
                 Packet::from(c)
@@ -836,7 +882,7 @@ pub fn v5_only(kind: PacketType, version: Version) -> BoxedStrategy<Packet> {
         PacketType::ConnAck => connack(Version::V5)
             .prop_map(move |mut c| {
                 if c.properties.is_empty() && CONNACK_V3.contains(&c.reason_code.0) {
-                    c.properties.reason_string = reason();
+                    set_property!(c.properties, reason_string, reason());
                 }
                 Packet::from(c)
             })
@@ -844,7 +890,7 @@ pub fn v5_only(kind: PacketType, version: Version) -> BoxedStrategy<Packet> {
         PacketType::Publish => (publish(Version::V5), 1..=u32::MAX)
             .prop_map(|(mut p, expiry)| {
                 if p.properties.is_empty() {
-                    p.properties.message_expiry_interval = Some(expiry);
+                    set_property!(p.properties, message_expiry_interval, Some(expiry));
                 }
                 Packet::Publish(p)
             })
@@ -853,7 +899,7 @@ pub fn v5_only(kind: PacketType, version: Version) -> BoxedStrategy<Packet> {
             ack(kind, Version::V5)
                 .prop_map(move |mut a| {
                     if a.properties.is_empty() && a.reason_code == ReasonCode::SUCCESS {
-                        a.properties.reason_string = reason();
+                        set_property!(a.properties, reason_string, reason());
                     }
                     ack_packet(kind, a)
                 })
@@ -875,7 +921,7 @@ pub fn v5_only(kind: PacketType, version: Version) -> BoxedStrategy<Packet> {
             .prop_map(move |mut s| {
                 let v3_codes = s.reason_codes.iter().all(|c| SUBACK_V3.contains(&c.0));
                 if s.properties.is_empty() && v3_codes {
-                    s.properties.reason_string = reason();
+                    set_property!(s.properties, reason_string, reason());
                 }
                 Packet::SubAck(s)
             })
@@ -883,9 +929,8 @@ pub fn v5_only(kind: PacketType, version: Version) -> BoxedStrategy<Packet> {
         PacketType::Unsubscribe => unsubscribe(Version::V5)
             .prop_map(|mut u| {
                 if u.properties.is_empty() {
-                    u.properties
-                        .user_properties
-                        .push((ByteString::from_static("k"), ByteString::from_static("v")));
+                    let pair = (ByteString::from_static("k"), ByteString::from_static("v"));
+                    set_property!(u.properties, user_properties, vec![pair]);
                 }
                 Packet::Unsubscribe(u)
             })
@@ -895,7 +940,7 @@ pub fn v5_only(kind: PacketType, version: Version) -> BoxedStrategy<Packet> {
         PacketType::Disconnect => disconnect(Version::V5)
             .prop_map(move |mut d| {
                 if d.properties.is_empty() && d.reason_code == ReasonCode::SUCCESS {
-                    d.properties.reason_string = reason();
+                    set_property!(d.properties, reason_string, reason());
                 }
                 Packet::Disconnect(d)
             })
