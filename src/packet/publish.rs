@@ -2,12 +2,13 @@
 
 use crate::buffer::{Buffer, Str};
 use crate::codec::read::Reader;
+use crate::codec::varint;
 use crate::codec::write::Sink;
 use crate::error::{DecodeError, EncodeError};
 use crate::properties::{self, PublishProperties};
-use crate::topic::StringKind;
+use crate::topic::{self, StringKind};
 use crate::types::{QosPid, Version};
-use bytes::Bytes;
+use bytes::{BufMut, Bytes};
 
 /// PUBLISH: an application message, sent by either side.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -79,23 +80,92 @@ impl<B: Buffer> Publish<B> {
         Ok(publish)
     }
 
+    /// Checks the packet for `version` and returns its remaining length: the arithmetic of
+    /// [`Publish::write`], without a counting pass over the fields.
     #[inline]
-    pub(crate) fn write<S: Sink>(&self, version: Version, s: &mut S) -> Result<(), EncodeError> {
-        if S::CHECKS {
-            if self.dup && self.qos == QosPid::AtMostOnce {
-                return Err(EncodeError::DupOnQos0); // [MQTT-3.3.1-2]
-            }
-            if self.topic.is_empty() && self.properties.topic_alias().is_none() {
-                return Err(EncodeError::EmptyTopicName); // [MQTT-4.7.3-1]
-            }
-            if !version.is_v5() && !self.properties.is_empty() {
+    pub(crate) fn body_len(&self, version: Version) -> Result<usize, EncodeError> {
+        if self.dup && self.qos == QosPid::AtMostOnce {
+            return Err(EncodeError::DupOnQos0); // [MQTT-3.3.1-2]
+        }
+        let topic = self.topic.as_bytes();
+        if topic.is_empty() && self.properties.topic_alias().is_none() {
+            return Err(EncodeError::EmptyTopicName); // [MQTT-4.7.3-1]
+        }
+        // [MQTT-3.3.2-2], [MQTT-1.5.4-2]
+        topic::check_bytes(topic, StringKind::TopicName).map_err(|e| match e {
+            DecodeError::WildcardInTopicName => EncodeError::WildcardInTopicName,
+            _ => EncodeError::NullCharacter,
+        })?;
+        if topic.len() > usize::from(u16::MAX) {
+            return Err(EncodeError::FieldTooLong(topic.len())); // [MQTT-4.7.3-3]
+        }
+        let pid = if self.qos.pid().is_some() { 2 } else { 0 };
+        let properties = self.properties.as_bytes().len();
+        let properties = match version.is_v5() {
+            true => varint::encoded_len(u32::try_from(properties).unwrap_or(u32::MAX)) + properties,
+            false if properties == 0 => 0,
+            false => {
                 return Err(EncodeError::NotInVersion {
                     what: "PUBLISH properties",
                     version,
                 });
             }
+        };
+        Ok(2 + topic.len() + pid + properties + self.payload.as_ref().len())
+    }
+
+    /// Appends the whole packet to `dst`: checked and measured by [`Publish::body_len`], then
+    /// written field by field into the one reservation.
+    #[inline]
+    pub(crate) fn encode(
+        &self,
+        version: Version,
+        max: u32,
+        dst: &mut bytes::BytesMut,
+    ) -> Result<usize, EncodeError> {
+        let body = self.body_len(version)?;
+        let remaining = u32::try_from(body)
+            .ok()
+            .filter(|&len| len <= varint::MAX)
+            .ok_or(EncodeError::PacketTooLarge {
+                size: body as u64 + 5,
+                max: u64::from(crate::MAX_PACKET_SIZE),
+            })?;
+        let size = 1 + varint::encoded_len(remaining) + body;
+        if size as u64 > u64::from(max) {
+            return Err(EncodeError::PacketTooLarge {
+                size: size as u64,
+                max: u64::from(max),
+            });
         }
-        s.put_topic_name(&self.topic)?;
+        dst.reserve(size);
+        BufMut::put_u8(
+            dst,
+            (crate::types::PacketType::Publish as u8) << 4 | self.flags(),
+        );
+        let mut len = [0u8; 4];
+        let n = varint::encode(remaining, &mut len).unwrap_or(0);
+        dst.extend_from_slice(len.get(..n).unwrap_or_default());
+        let topic = self.topic.as_bytes();
+        BufMut::put_u16(dst, topic.len() as u16);
+        dst.extend_from_slice(topic);
+        if let Some(pid) = self.qos.pid() {
+            BufMut::put_u16(dst, pid.get());
+        }
+        let properties = self.properties.as_bytes();
+        if version.is_v5() {
+            let n = varint::encode(properties.len() as u32, &mut len).unwrap_or(0);
+            dst.extend_from_slice(len.get(..n).unwrap_or_default());
+            dst.extend_from_slice(properties);
+        }
+        dst.extend_from_slice(self.payload.as_ref());
+        Ok(size)
+    }
+
+    /// Writes the body [`Publish::body_len`] measured and checked.
+    #[inline]
+    pub(crate) fn write<S: Sink>(&self, version: Version, s: &mut S) -> Result<(), EncodeError> {
+        s.put_binary(self.topic.as_bytes())?;
         if let Some(pid) = self.qos.pid() {
             s.put_u16(pid.get());
         }
