@@ -56,7 +56,9 @@ macro_rules! property_set {
         $(#[$meta])*
         ///
         /// Holds the validated property block; read it with the accessors or [`Self::iter`],
-        /// make one with [`Self::builder`].
+        /// make one with [`Self::builder`]. Accessors walk the block (a few properties at most);
+        /// the string accessors check UTF-8 again on the way out, since the standard library
+        /// offers no safe unchecked conversion and this crate forbids `unsafe`.
         #[derive(Clone, PartialEq, Eq, Hash)]
         pub struct $name<B: Buffer = Bytes> {
             raw: B,
