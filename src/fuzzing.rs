@@ -30,8 +30,9 @@ pub const VERSIONS: [Version; 3] = [Version::V3_1, Version::V3_1_1, Version::V5]
 ///
 /// Checks every step against a reference framer (the decoder takes exactly one frame, never
 /// more than it was given, and never waits for more when the frame is whole), against the
-/// stateless [`decode_slice`] (same packets, same errors), and checks that every decoded packet
-/// re-encodes and decodes again to an equal packet.
+/// stateless [`decode_slice`] (same packets, same errors), checks that every decoded packet
+/// re-encodes and decodes again to an equal packet, and that its property sets read back through
+/// their accessors and builders unchanged.
 pub fn decode(data: &[u8]) {
     for version in VERSIONS {
         decode_as(data, version);
@@ -66,6 +67,7 @@ fn decode_as(data: &[u8], start: Version) {
                     panic!("decode_slice gave {borrowed:?} where Decoder gave {packet:?}");
                 };
                 assert_eq!(used, consumed, "decode_slice took another length");
+                check_properties(&packet);
                 let owned = reencode(&packet, version);
                 let shared = reencode(&borrowed, version);
                 assert_eq!(owned, shared, "Bytes and &[u8] packets encode differently");
@@ -84,6 +86,51 @@ fn decode_as(data: &[u8], start: Version) {
                 offset += consumed;
             }
         }
+    }
+}
+
+/// Every property set of a decoded packet reads back through its accessors, the builder accepts
+/// what the decoder accepted, and building changes no value.
+fn check_properties<B: Buffer>(packet: &Packet<B>) {
+    macro_rules! check {
+        ($set:expr) => {{
+            let set = &$set;
+            let values = set.to_builder();
+            let built = values.build().unwrap_or_else(|e| {
+                panic!("decoded properties {set:?} refused by the builder: {e}")
+            });
+            assert_eq!(
+                built.to_builder(),
+                values,
+                "properties changed through the builder"
+            );
+            assert_eq!(
+                set.iter().count() == 0,
+                set.is_empty(),
+                "iter and is_empty disagree"
+            );
+            let _ = alloc::format!("{set}");
+        }};
+    }
+    match packet {
+        Packet::Connect(c) => {
+            check!(c.properties);
+            if let Some(will) = &c.will {
+                check!(will.properties);
+            }
+        }
+        Packet::ConnAck(c) => check!(c.properties),
+        Packet::Publish(p) => check!(p.properties),
+        Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
+            check!(a.properties)
+        }
+        Packet::Subscribe(s) => check!(s.properties),
+        Packet::SubAck(s) => check!(s.properties),
+        Packet::Unsubscribe(u) => check!(u.properties),
+        Packet::UnsubAck(u) => check!(u.properties),
+        Packet::Disconnect(d) => check!(d.properties),
+        Packet::Auth(a) => check!(a.properties),
+        Packet::PingReq | Packet::PingResp => {}
     }
 }
 
