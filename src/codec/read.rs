@@ -2,8 +2,8 @@
 //!
 //! Parsing starts only once the whole frame is buffered, so every read here has complete
 //! semantics: a field that runs past the end of the packet is malformed
-//! ([`DecodeError::UnexpectedEnd`]), never "incomplete". The cursor tracks offsets so that binary and string
-//! fields can be sliced out of the frame buffer without copying.
+//! ([`DecodeError::UnexpectedEnd`]), never "incomplete". The cursor tracks offsets so that binary
+//! and string fields can be sliced out of the frame buffer without copying.
 
 use crate::buffer::{Buffer, Str};
 use crate::codec::varint;

@@ -92,6 +92,14 @@ impl Sink for BytesMut {
         BufMut::put_u8(self, v);
     }
     #[inline]
+    fn put_u16(&mut self, v: u16) {
+        BufMut::put_u16(self, v);
+    }
+    #[inline]
+    fn put_u32(&mut self, v: u32) {
+        BufMut::put_u32(self, v);
+    }
+    #[inline]
     fn put_slice(&mut self, v: &[u8]) {
         self.extend_from_slice(v);
     }

@@ -294,10 +294,12 @@ impl<B: Buffer> Packet<B> {
         max: u32,
         dst: &mut BytesMut,
     ) -> Result<usize, EncodeError> {
-        if let Packet::Publish(p) = self {
-            return p.encode(version, max, dst);
-        }
         let (remaining, size) = self.measure(version, max)?;
+        if let Packet::Publish(p) = self {
+            // Checked in full by `measure`: written in one pass, nothing can fail.
+            p.write_packet(version, remaining, size, dst);
+            return Ok(size);
+        }
         let start = dst.len();
         dst.reserve(size);
         Sink::put_u8(dst, self.first_byte());
