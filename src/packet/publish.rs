@@ -152,3 +152,104 @@ impl<B: Buffer> Publish<B> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packet::Packet;
+    use crate::properties::PublishPropertiesBuilder;
+    use crate::types::PacketId;
+    use alloc::string::String;
+    use bytes::BytesMut;
+    use bytestring::ByteString;
+
+    fn encode(publish: Publish, version: Version) -> Result<usize, EncodeError> {
+        let mut buf = BytesMut::new();
+        let packet = Packet::Publish(publish);
+        let result = packet.encode(version, &mut buf);
+        assert_eq!(result.is_err(), buf.is_empty(), "nothing written on error");
+        assert_eq!(packet.encoded_len(version), result);
+        result
+    }
+
+    fn publish(topic: &str) -> Publish {
+        Publish::new(ByteString::from(topic), Bytes::from_static(b"x"))
+    }
+
+    #[test]
+    fn encoder_refuses_dup_on_qos0_mqtt_3_3_1_2() {
+        let p = Publish {
+            dup: true,
+            ..publish("a")
+        };
+        assert_eq!(encode(p, Version::V3_1_1), Err(EncodeError::DupOnQos0));
+        let pid = PacketId::new(1).unwrap();
+        let p = Publish {
+            dup: true,
+            qos: QosPid::AtLeastOnce(pid),
+            ..publish("a")
+        };
+        assert_eq!(encode(p, Version::V3_1_1), Ok(8));
+    }
+
+    #[test]
+    fn encoder_refuses_wildcards_and_nul_in_topic_mqtt_3_3_2_2_and_1_5_4_2() {
+        for topic in ["a/+", "#", "a/#/b"] {
+            let err = encode(publish(topic), Version::V5);
+            assert_eq!(err, Err(EncodeError::WildcardInTopicName), "{topic}");
+        }
+        assert_eq!(
+            encode(publish("a\0"), Version::V5),
+            Err(EncodeError::NullCharacter)
+        );
+    }
+
+    #[test]
+    fn encoder_refuses_an_empty_topic_without_alias_mqtt_4_7_3_1() {
+        assert_eq!(
+            encode(publish(""), Version::V3_1_1),
+            Err(EncodeError::EmptyTopicName)
+        );
+        assert_eq!(
+            encode(publish(""), Version::V5),
+            Err(EncodeError::EmptyTopicName)
+        );
+        let aliased = PublishPropertiesBuilder {
+            topic_alias: Some(3),
+            ..Default::default()
+        };
+        let p = Publish {
+            properties: aliased.build().unwrap(),
+            ..publish("")
+        };
+        // 2 + 0 (topic) + 1 + 3 (properties) + 1 (payload), plus the 2-byte fixed header.
+        assert_eq!(encode(p, Version::V5), Ok(9));
+    }
+
+    #[test]
+    fn encoder_refuses_a_topic_over_65535_bytes_mqtt_4_7_3_3() {
+        let long = String::from_iter(core::iter::repeat_n('a', 65_536));
+        assert_eq!(
+            encode(publish(&long), Version::V5),
+            Err(EncodeError::FieldTooLong(65_536))
+        );
+        let longest = String::from_iter(core::iter::repeat_n('a', 65_535));
+        assert!(encode(publish(&longest), Version::V5).is_ok());
+    }
+
+    #[test]
+    fn encoder_refuses_properties_on_3_1_1() {
+        let props = PublishPropertiesBuilder {
+            message_expiry_interval: Some(5),
+            ..Default::default()
+        };
+        let p = Publish {
+            properties: props.build().unwrap(),
+            ..publish("a")
+        };
+        assert!(matches!(
+            encode(p, Version::V3_1_1),
+            Err(EncodeError::NotInVersion { .. })
+        ));
+    }
+}
