@@ -7,8 +7,8 @@ use crate::codec::write::Sink;
 use crate::error::{DecodeError, EncodeError};
 use crate::properties::{self, PublishProperties};
 use crate::topic::{self, StringKind};
-use crate::types::{QosPid, Version};
-use bytes::{BufMut, Bytes};
+use crate::types::{PacketType, QosPid, Version};
+use bytes::Bytes;
 
 /// PUBLISH: an application message, sent by either side.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -127,14 +127,10 @@ impl<B: Buffer> Publish<B> {
         dst: &mut bytes::BytesMut,
     ) {
         dst.reserve(size);
-        BufMut::put_u8(
-            dst,
-            (crate::types::PacketType::Publish as u8) << 4 | self.flags(),
-        );
-        let mut len = [0u8; 4];
-        let n = varint::encode(remaining, &mut len).unwrap_or(0);
-        dst.extend_from_slice(len.get(..n).unwrap_or_default());
-        // Cannot fail: the checking pass (`body_len`) ran, and the writer only writes.
+        Sink::put_u8(dst, (PacketType::Publish as u8) << 4 | self.flags());
+        // Cannot fail: `remaining` was measured within the varint range and the checking pass
+        // (`body_len`) ran; the writer only writes.
+        let _ = dst.put_varint(remaining);
         let _ = self.write(version, dst);
     }
 
