@@ -136,9 +136,9 @@ pub use properties::{
     AckProperties, AckPropertiesBuilder, AuthProperties, AuthPropertiesBuilder, ConnAckProperties,
     ConnAckPropertiesBuilder, ConnectProperties, ConnectPropertiesBuilder, DisconnectProperties,
     DisconnectPropertiesBuilder, PropertyId, PropertyIter, PropertyValue, PublishProperties,
-    PublishPropertiesBuilder, SubscribeProperties, SubscribePropertiesBuilder,
-    SubscriptionIdentifiers, UnsubscribeProperties, UnsubscribePropertiesBuilder, UserProperties,
-    WillProperties, WillPropertiesBuilder,
+    PublishPropertiesBuilder, PublishPropertiesEdit, SubscribeProperties,
+    SubscribePropertiesBuilder, SubscriptionIdentifiers, UnsubscribeProperties,
+    UnsubscribePropertiesBuilder, UserProperties, WillProperties, WillPropertiesBuilder,
 };
 pub use reason::ReasonCode;
 pub use types::{

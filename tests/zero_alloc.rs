@@ -409,3 +409,39 @@ fn counter_sees_the_filter_list_of_subscribe() {
     assert!(decoded);
     assert!(slice.allocations > 0, "the counter missed the filter Vec");
 }
+
+/// Forwarding a received PUBLISH to a subscriber changes its Topic Alias, Subscription
+/// Identifiers and Message Expiry Interval: the edit copies the block once, one allocation,
+/// whatever else the set holds (User Properties included).
+#[test]
+fn editing_forwarded_properties_allocates_once() {
+    let publish = publish(QoS::AtLeastOnce, publish_properties(), "a/b");
+    let bytes = encode(Version::V5, &Packet::Publish(publish));
+    let (Packet::Publish(received), _) = decode_slice(&bytes, Version::V5, u32::MAX)
+        .unwrap()
+        .unwrap()
+    else {
+        panic!("a PUBLISH")
+    };
+    let ids = [9];
+    let (traffic, forwarded) = measure(|| {
+        received
+            .properties
+            .edit()
+            .topic_alias(None)
+            .message_expiry_interval(Some(3000))
+            .subscription_identifiers(&ids)
+            .build()
+    });
+    let forwarded = forwarded.unwrap();
+    assert_eq!(traffic.allocations, 1, "{traffic:?}");
+    assert_eq!(forwarded.message_expiry_interval(), Some(3000));
+    assert_eq!(forwarded.user_properties().count(), 2);
+    // The builder route, for comparison: every value becomes an owned string first.
+    let (traffic, _) = measure(|| {
+        let mut builder = received.properties.to_builder();
+        builder.message_expiry_interval = Some(3000);
+        builder.build()
+    });
+    assert!(traffic.allocations > 1, "{traffic:?}");
+}

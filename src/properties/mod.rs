@@ -6,9 +6,11 @@
 //! property that may appear once ([`DecodeError::DuplicateProperty`]). User Properties keep their
 //! order; Subscription Identifiers may repeat only in PUBLISH.
 
+mod edit;
 mod fields;
 mod sets;
 
+pub use edit::PublishPropertiesEdit;
 pub use sets::*;
 
 use crate::buffer::Buffer;
