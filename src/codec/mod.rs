@@ -8,7 +8,7 @@ pub(crate) mod write;
 
 use crate::buffer::Buffer;
 use crate::error::{DecodeError, EncodeError};
-use crate::packet::Packet;
+use crate::packet::{Packet, Publish};
 use crate::types::{Side, Version};
 use bytes::{Bytes, BytesMut};
 use header::FixedHeader;
@@ -239,5 +239,17 @@ impl Encoder {
         dst: &mut BytesMut,
     ) -> Result<usize, EncodeError> {
         packet.encode_limited(self.version, self.max_packet_size, dst)
+    }
+
+    /// Appends a PUBLISH without its payload (see [`Publish::encode_header`]), refusing it when
+    /// the whole packet, payload included, is larger than this encoder's maximum. The caller
+    /// sends `publish.payload` after the returned bytes, without copying it.
+    #[inline]
+    pub fn encode_publish_header<B: Buffer>(
+        &self,
+        publish: &Publish<B>,
+        dst: &mut BytesMut,
+    ) -> Result<usize, EncodeError> {
+        publish.encode_header_limited(self.version, self.max_packet_size, dst)
     }
 }

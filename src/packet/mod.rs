@@ -243,19 +243,7 @@ impl<B: Buffer> Packet<B> {
                 counter.0
             }
         };
-        let too_large = |size: u64, max: u64| EncodeError::PacketTooLarge { size, max };
-        let remaining = u32::try_from(body)
-            .ok()
-            .filter(|&len| len <= varint::MAX)
-            .ok_or(too_large(
-                body as u64 + 5,
-                u64::from(crate::MAX_PACKET_SIZE),
-            ))?;
-        let size = 1 + varint::encoded_len(remaining) + body;
-        if size as u64 > u64::from(max) {
-            return Err(too_large(size as u64, u64::from(max)));
-        }
-        Ok((remaining, size))
+        frame_size(body, max)
     }
 
     /// The number of bytes [`Packet::encode`] writes for `version`, or the error it would give.
@@ -312,6 +300,25 @@ impl<B: Buffer> Packet<B> {
         }
         Ok(size)
     }
+}
+
+/// The remaining length and whole size of a packet whose body is `body` bytes, refusing a body
+/// beyond the Remaining Length's range or a packet larger than `max`.
+#[inline]
+pub(crate) fn frame_size(body: usize, max: u32) -> Result<(u32, usize), EncodeError> {
+    let too_large = |size: u64, max: u64| EncodeError::PacketTooLarge { size, max };
+    let remaining = u32::try_from(body)
+        .ok()
+        .filter(|&len| len <= varint::MAX)
+        .ok_or(too_large(
+            body as u64 + 5,
+            u64::from(crate::MAX_PACKET_SIZE),
+        ))?;
+    let size = 1 + varint::encoded_len(remaining) + body;
+    if size as u64 > u64::from(max) {
+        return Err(too_large(size as u64, u64::from(max)));
+    }
+    Ok((remaining, size))
 }
 
 macro_rules! from_packet {
