@@ -1,13 +1,32 @@
-//! How each kind of property field is stored, written and checked. The property-set macro in
-//! `sets.rs` names one of these modules per field.
+//! How each kind of property field is read from a validated block, kept in a builder, checked
+//! and written: the [`Field`] trait, implemented by the builder's field types.
 
 use super::{
-    PropertyId, PropertyIter, PropertyValue, SubscriptionIdentifiers, UserProperties, check_int,
+    PropertyId, PropertyIter, PropertyValue, SubscriptionIdentifiers, UserProperties, WireType,
+    check_int,
 };
-use crate::buffer::Buffer;
 use crate::codec::write::Sink;
 use crate::error::{DecodeError, EncodeError};
+use crate::types::QoS;
+use alloc::vec::Vec;
+use bytes::Bytes;
+use bytestring::ByteString;
 
+/// A builder field's type, and what an accessor of the validated block returns for it.
+pub(crate) trait Field: Sized {
+    /// The accessor's type: borrowed from the block.
+    type Get<'a>;
+    /// Reads property `id` from a validated block.
+    fn get(it: PropertyIter<'_>, id: PropertyId) -> Self::Get<'_>;
+    /// The accessor's value as the builder's.
+    fn own(value: Self::Get<'_>) -> Self;
+    /// Writes the property (nothing when absent); the counting pass also checks the value.
+    fn write<S: Sink>(&self, id: PropertyId, s: &mut S) -> Result<(), EncodeError>;
+    /// True when the field holds no property.
+    fn is_absent(&self) -> bool;
+}
+
+/// Checks an integer the way decoding does, with the encoder's error.
 fn encode_check(id: PropertyId, v: u32) -> Result<(), EncodeError> {
     check_int(id, v).map_err(|e| match e {
         DecodeError::TopicAliasZero => EncodeError::TopicAliasZero,
@@ -15,253 +34,165 @@ fn encode_check(id: PropertyId, v: u32) -> Result<(), EncodeError> {
     })
 }
 
-/// The value of the first property `id` that is an integer.
-fn int(mut it: PropertyIter<'_>, id: PropertyId) -> Option<u32> {
-    it.find_map(|(i, v)| match v {
-        PropertyValue::Int(v) if i == id => Some(v),
-        _ => None,
-    })
+/// The value of an integer property as the builder holds it.
+pub(crate) trait IntValue: Copy {
+    /// The value read from the block (validated, so always in range).
+    fn from_u32(v: u32) -> Option<Self>;
+    /// The value as written.
+    fn to_u32(self) -> u32;
 }
 
-/// A Byte property that is 0 or 1, stored as `Option<bool>`.
-pub(crate) mod flag {
-    use super::*;
-    pub(crate) fn own(v: Option<bool>) -> Option<bool> {
-        v
+impl IntValue for bool {
+    fn from_u32(v: u32) -> Option<bool> {
+        Some(v == 1)
     }
-    pub(crate) fn get(it: PropertyIter<'_>, id: PropertyId) -> Option<bool> {
-        int(it, id).map(|v| v == 1)
-    }
-    pub(crate) fn write<S: Sink>(
-        f: &Option<bool>,
-        id: PropertyId,
-        s: &mut S,
-    ) -> Result<(), EncodeError> {
-        if let Some(v) = *f {
-            s.put_u8(id as u8);
-            s.put_u8(v as u8);
-        }
-        Ok(())
-    }
-    pub(crate) fn is_empty(f: &Option<bool>) -> bool {
-        f.is_none()
+    fn to_u32(self) -> u32 {
+        u32::from(self)
     }
 }
 
-/// Maximum QoS: a Byte that is 0 or 1, stored as `Option<QoS>`.
-pub(crate) mod qos {
-    use super::*;
-    pub(crate) fn own(v: Option<QoS>) -> Option<QoS> {
-        v
+impl IntValue for QoS {
+    fn from_u32(v: u32) -> Option<QoS> {
+        QoS::from_bits(u8::try_from(v).ok()?)
     }
-    pub(crate) fn get(it: PropertyIter<'_>, id: PropertyId) -> Option<QoS> {
-        int(it, id).and_then(|v| QoS::from_bits(v as u8))
-    }
-    use crate::types::QoS;
-    pub(crate) fn write<S: Sink>(
-        f: &Option<QoS>,
-        id: PropertyId,
-        s: &mut S,
-    ) -> Result<(), EncodeError> {
-        if let Some(v) = *f {
-            encode_check(id, v as u32)?;
-            s.put_u8(id as u8);
-            s.put_u8(v as u8);
-        }
-        Ok(())
-    }
-    pub(crate) fn is_empty(f: &Option<QoS>) -> bool {
-        f.is_none()
+    fn to_u32(self) -> u32 {
+        self as u32
     }
 }
 
-/// A Two Byte Integer property.
-pub(crate) mod two {
-    use super::*;
-    pub(crate) fn own(v: Option<u16>) -> Option<u16> {
-        v
+impl IntValue for u16 {
+    fn from_u32(v: u32) -> Option<u16> {
+        u16::try_from(v).ok()
     }
-    pub(crate) fn get(it: PropertyIter<'_>, id: PropertyId) -> Option<u16> {
-        int(it, id).map(|v| v as u16)
-    }
-    pub(crate) fn write<S: Sink>(
-        f: &Option<u16>,
-        id: PropertyId,
-        s: &mut S,
-    ) -> Result<(), EncodeError> {
-        if let Some(v) = *f {
-            if S::CHECKS {
-                encode_check(id, v.into())?;
-            }
-            s.put_u8(id as u8);
-            s.put_u16(v);
-        }
-        Ok(())
-    }
-    pub(crate) fn is_empty(f: &Option<u16>) -> bool {
-        f.is_none()
+    fn to_u32(self) -> u32 {
+        u32::from(self)
     }
 }
 
-/// A Four Byte Integer property.
-pub(crate) mod four {
-    use super::*;
-    pub(crate) fn own(v: Option<u32>) -> Option<u32> {
-        v
+impl IntValue for u32 {
+    fn from_u32(v: u32) -> Option<u32> {
+        Some(v)
     }
-    pub(crate) fn get(it: PropertyIter<'_>, id: PropertyId) -> Option<u32> {
-        int(it, id)
-    }
-    pub(crate) fn write<S: Sink>(
-        f: &Option<u32>,
-        id: PropertyId,
-        s: &mut S,
-    ) -> Result<(), EncodeError> {
-        if let Some(v) = *f {
-            if S::CHECKS {
-                encode_check(id, v)?;
-            }
-            s.put_u8(id as u8);
-            s.put_u32(v);
-        }
-        Ok(())
-    }
-    pub(crate) fn is_empty(f: &Option<u32>) -> bool {
-        f.is_none()
+    fn to_u32(self) -> u32 {
+        self
     }
 }
 
-/// A Variable Byte Integer property that appears at most once.
-pub(crate) mod varint {
-    use super::*;
-    pub(crate) fn own(v: Option<u32>) -> Option<u32> {
-        v
+/// An integer property that appears at most once, laid out as its identifier's wire type says.
+impl<T: IntValue> Field for Option<T> {
+    type Get<'a> = Option<T>;
+    fn get(mut it: PropertyIter<'_>, id: PropertyId) -> Option<T> {
+        it.find_map(|(i, v)| match v {
+            PropertyValue::Int(v) if i == id => T::from_u32(v),
+            _ => None,
+        })
     }
-    pub(crate) fn get(it: PropertyIter<'_>, id: PropertyId) -> Option<u32> {
-        int(it, id)
+    fn own(value: Option<T>) -> Option<T> {
+        value
     }
-    pub(crate) fn write<S: Sink>(
-        f: &Option<u32>,
-        id: PropertyId,
-        s: &mut S,
-    ) -> Result<(), EncodeError> {
-        if let Some(v) = *f {
+    fn write<S: Sink>(&self, id: PropertyId, s: &mut S) -> Result<(), EncodeError> {
+        let Some(v) = *self else { return Ok(()) };
+        let v = v.to_u32();
+        if S::CHECKS {
             encode_check(id, v)?;
-            s.put_u8(id as u8);
-            s.put_varint(v)?;
+        }
+        s.put_u8(id as u8);
+        // The checks above keep Byte and Two Byte values in range.
+        match id.wire_type() {
+            WireType::Byte => s.put_u8(v as u8),
+            WireType::TwoByte => s.put_u16(v as u16),
+            WireType::FourByte => s.put_u32(v),
+            _ => s.put_varint(v)?,
         }
         Ok(())
     }
-    pub(crate) fn is_empty(f: &Option<u32>) -> bool {
-        f.is_none()
+    fn is_absent(&self) -> bool {
+        self.is_none()
     }
 }
 
-/// A Variable Byte Integer property that may repeat, kept in order.
-pub(crate) mod varints {
-    use super::*;
-    pub(crate) fn own(v: SubscriptionIdentifiers<'_>) -> alloc::vec::Vec<u32> {
-        v.collect()
-    }
-    pub(crate) fn get(it: PropertyIter<'_>, _: PropertyId) -> SubscriptionIdentifiers<'_> {
+/// Subscription Identifiers: a Variable Byte Integer that may repeat, kept in order.
+impl Field for Vec<u32> {
+    type Get<'a> = SubscriptionIdentifiers<'a>;
+    fn get(it: PropertyIter<'_>, _: PropertyId) -> SubscriptionIdentifiers<'_> {
         SubscriptionIdentifiers(it)
     }
-    pub(crate) fn write<S: Sink>(f: &[u32], id: PropertyId, s: &mut S) -> Result<(), EncodeError> {
-        for &v in f {
-            encode_check(id, v)?;
-            s.put_u8(id as u8);
-            s.put_varint(v)?;
-        }
-        Ok(())
+    fn own(value: SubscriptionIdentifiers<'_>) -> Vec<u32> {
+        value.collect()
     }
-    pub(crate) fn is_empty(f: &[u32]) -> bool {
-        f.is_empty()
+    fn write<S: Sink>(&self, id: PropertyId, s: &mut S) -> Result<(), EncodeError> {
+        self.iter().try_for_each(|&v| Some(v).write(id, s))
+    }
+    fn is_absent(&self) -> bool {
+        self.is_empty()
     }
 }
 
 /// A UTF-8 Encoded String property.
-pub(crate) mod string {
-    use super::*;
-    pub(crate) fn own(v: Option<&str>) -> Option<bytestring::ByteString> {
-        v.map(bytestring::ByteString::from)
-    }
-    pub(crate) fn get(mut it: PropertyIter<'_>, id: PropertyId) -> Option<&str> {
+impl Field for Option<ByteString> {
+    type Get<'a> = Option<&'a str>;
+    fn get(mut it: PropertyIter<'_>, id: PropertyId) -> Option<&str> {
         it.find_map(|(i, v)| match v {
             PropertyValue::String(v) if i == id => Some(v),
             _ => None,
         })
     }
-    pub(crate) fn write<T: core::ops::Deref<Target = str>, S: Sink>(
-        f: &Option<T>,
-        id: PropertyId,
-        s: &mut S,
-    ) -> Result<(), EncodeError> {
-        if let Some(v) = f {
-            if S::CHECKS && id == PropertyId::ResponseTopic {
-                super::super::check_response_topic(v)?;
-            }
-            s.put_u8(id as u8);
-            s.put_str(v)?;
-        }
-        Ok(())
+    fn own(value: Option<&str>) -> Option<ByteString> {
+        value.map(ByteString::from)
     }
-    pub(crate) fn is_empty<T>(f: &Option<T>) -> bool {
-        f.is_none()
+    fn write<S: Sink>(&self, id: PropertyId, s: &mut S) -> Result<(), EncodeError> {
+        let Some(v) = self else { return Ok(()) };
+        if S::CHECKS && id == PropertyId::ResponseTopic {
+            super::check_response_topic(v)?;
+        }
+        s.put_u8(id as u8);
+        s.put_str(v)
+    }
+    fn is_absent(&self) -> bool {
+        self.is_none()
     }
 }
 
 /// A Binary Data property.
-pub(crate) mod binary {
-    use super::*;
-    pub(crate) fn own(v: Option<&[u8]>) -> Option<bytes::Bytes> {
-        v.map(bytes::Bytes::copy_from_slice)
-    }
-    pub(crate) fn get(mut it: PropertyIter<'_>, id: PropertyId) -> Option<&[u8]> {
+impl Field for Option<Bytes> {
+    type Get<'a> = Option<&'a [u8]>;
+    fn get(mut it: PropertyIter<'_>, id: PropertyId) -> Option<&[u8]> {
         it.find_map(|(i, v)| match v {
             PropertyValue::Binary(v) if i == id => Some(v),
             _ => None,
         })
     }
-    pub(crate) fn write<B: Buffer, S: Sink>(
-        f: &Option<B>,
-        id: PropertyId,
-        s: &mut S,
-    ) -> Result<(), EncodeError> {
-        if let Some(v) = f {
-            s.put_u8(id as u8);
-            s.put_binary(v.as_ref())?;
-        }
-        Ok(())
+    fn own(value: Option<&[u8]>) -> Option<Bytes> {
+        value.map(Bytes::copy_from_slice)
     }
-    pub(crate) fn is_empty<T>(f: &Option<T>) -> bool {
-        f.is_none()
+    fn write<S: Sink>(&self, id: PropertyId, s: &mut S) -> Result<(), EncodeError> {
+        let Some(v) = self else { return Ok(()) };
+        s.put_u8(id as u8);
+        s.put_binary(v)
+    }
+    fn is_absent(&self) -> bool {
+        self.is_none()
     }
 }
 
 /// User Properties: UTF-8 String Pairs, any number, order kept ([MQTT-3.3.2-18]).
-pub(crate) mod pairs {
-    use super::*;
-    pub(crate) fn own(
-        v: UserProperties<'_>,
-    ) -> alloc::vec::Vec<(bytestring::ByteString, bytestring::ByteString)> {
-        v.map(|(k, v)| (k.into(), v.into())).collect()
-    }
-    pub(crate) fn get(it: PropertyIter<'_>, _: PropertyId) -> UserProperties<'_> {
+impl Field for Vec<(ByteString, ByteString)> {
+    type Get<'a> = UserProperties<'a>;
+    fn get(it: PropertyIter<'_>, _: PropertyId) -> UserProperties<'_> {
         UserProperties(it)
     }
-    pub(crate) fn write<T: core::ops::Deref<Target = str>, S: Sink>(
-        f: &[(T, T)],
-        id: PropertyId,
-        s: &mut S,
-    ) -> Result<(), EncodeError> {
-        for (k, v) in f {
+    fn own(value: UserProperties<'_>) -> Self {
+        value.map(|(k, v)| (k.into(), v.into())).collect()
+    }
+    fn write<S: Sink>(&self, id: PropertyId, s: &mut S) -> Result<(), EncodeError> {
+        for (k, v) in self {
             s.put_u8(id as u8);
             s.put_str(k)?;
             s.put_str(v)?;
         }
         Ok(())
     }
-    pub(crate) fn is_empty<T>(f: &[T]) -> bool {
-        f.is_empty()
+    fn is_absent(&self) -> bool {
+        self.is_empty()
     }
 }

@@ -9,7 +9,7 @@
 //!
 //! On 3.1.1 every set is empty; encoding a non-empty set for 3.1.1 is an error.
 
-use super::fields::*;
+use super::fields::Field;
 use super::{PropertyId, PropertyIter, PropertySet, SubscriptionIdentifiers, UserProperties};
 use crate::buffer::Buffer;
 use crate::codec::write::{Counter, Sink};
@@ -50,7 +50,7 @@ macro_rules! property_set {
     (
         $(#[$meta:meta])*
         $name:ident / $builder:ident repeatable [$($rep:ident),*] {
-            $( $(#[$fmeta:meta])* $field:ident : $bty:ty => $gty:ty = $id:ident as $kind:ident, )*
+            $( $(#[$fmeta:meta])* $field:ident : $bty:ty => $gty:ty = $id:ident, )*
         }
     ) => {
         $(#[$meta])*
@@ -90,14 +90,14 @@ macro_rules! property_set {
             /// The values, in a builder: to change some and build a new set.
             pub fn to_builder(&self) -> $builder {
                 $builder {
-                    $( $field: $kind::own(self.$field()), )*
+                    $( $field: <$bty as Field>::own(self.$field()), )*
                 }
             }
 
             $(
                 $(#[$fmeta])*
                 pub fn $field(&self) -> $gty {
-                    $kind::get(self.iter(), PropertyId::$id)
+                    <$bty as Field>::get(self.iter(), PropertyId::$id)
                 }
             )*
         }
@@ -162,7 +162,7 @@ macro_rules! property_set {
         impl $builder {
             /// True when no property is set.
             pub fn is_empty(&self) -> bool {
-                true $( && $kind::is_empty(&self.$field) )*
+                true $( && self.$field.is_absent() )*
             }
 
             /// Checks every value (ranges, U+0000 in strings, a Response Topic without
@@ -186,7 +186,7 @@ macro_rules! property_set {
             }
 
             fn write<S: Sink>(&self, s: &mut S) -> Result<(), EncodeError> {
-                $( $kind::write(&self.$field, PropertyId::$id, s)?; )*
+                $( self.$field.write(PropertyId::$id, s)?; )*
                 Ok(())
             }
         }
@@ -197,23 +197,23 @@ property_set! {
     /// Properties of CONNECT (§3.1.2.11).
     ConnectProperties / ConnectPropertiesBuilder repeatable [UserProperty] {
         /// `0x11` SessionExpiryInterval: Seconds the session lives after the connection closes; absent = 0, `0xFFFFFFFF` = never expires.
-        session_expiry_interval: Option<u32> => Option<u32> = SessionExpiryInterval as four,
+        session_expiry_interval: Option<u32> => Option<u32> = SessionExpiryInterval,
         /// `0x21` ReceiveMaximum: QoS 1/2 publications the client processes at once; absent = 65,535; never 0.
-        receive_maximum: Option<u16> => Option<u16> = ReceiveMaximum as two,
+        receive_maximum: Option<u16> => Option<u16> = ReceiveMaximum,
         /// `0x27` MaximumPacketSize: Largest packet the client accepts; absent = no limit; never 0.
-        maximum_packet_size: Option<u32> => Option<u32> = MaximumPacketSize as four,
+        maximum_packet_size: Option<u32> => Option<u32> = MaximumPacketSize,
         /// `0x22` TopicAliasMaximum: Highest topic alias the client accepts; absent = 0.
-        topic_alias_maximum: Option<u16> => Option<u16> = TopicAliasMaximum as two,
+        topic_alias_maximum: Option<u16> => Option<u16> = TopicAliasMaximum,
         /// `0x19` RequestResponseInformation: Ask for Response Information in CONNACK; absent = false.
-        request_response_information: Option<bool> => Option<bool> = RequestResponseInformation as flag,
+        request_response_information: Option<bool> => Option<bool> = RequestResponseInformation,
         /// `0x17` RequestProblemInformation: Allow Reason String / User Property on failures; absent = true.
-        request_problem_information: Option<bool> => Option<bool> = RequestProblemInformation as flag,
+        request_problem_information: Option<bool> => Option<bool> = RequestProblemInformation,
         /// `0x26` UserProperty: User Properties, in order.
-        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty as pairs,
+        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty,
         /// `0x15` AuthenticationMethod: Enhanced authentication method.
-        authentication_method: Option<ByteString> => Option<&str> = AuthenticationMethod as string,
+        authentication_method: Option<ByteString> => Option<&str> = AuthenticationMethod,
         /// `0x16` AuthenticationData: Enhanced authentication data; only with a method.
-        authentication_data: Option<Bytes> => Option<&[u8]> = AuthenticationData as binary,
+        authentication_data: Option<Bytes> => Option<&[u8]> = AuthenticationData,
     }
 }
 
@@ -221,19 +221,19 @@ property_set! {
     /// Properties of the will message in CONNECT (§3.1.3.2).
     WillProperties / WillPropertiesBuilder repeatable [UserProperty] {
         /// `0x18` WillDelayInterval: Seconds to wait before publishing the will; absent = 0.
-        will_delay_interval: Option<u32> => Option<u32> = WillDelayInterval as four,
+        will_delay_interval: Option<u32> => Option<u32> = WillDelayInterval,
         /// `0x01` PayloadFormatIndicator: `true`: the will payload is UTF-8.
-        payload_format_indicator: Option<bool> => Option<bool> = PayloadFormatIndicator as flag,
+        payload_format_indicator: Option<bool> => Option<bool> = PayloadFormatIndicator,
         /// `0x02` MessageExpiryInterval: Lifetime of the will message in seconds.
-        message_expiry_interval: Option<u32> => Option<u32> = MessageExpiryInterval as four,
+        message_expiry_interval: Option<u32> => Option<u32> = MessageExpiryInterval,
         /// `0x03` ContentType: Content type of the will payload.
-        content_type: Option<ByteString> => Option<&str> = ContentType as string,
+        content_type: Option<ByteString> => Option<&str> = ContentType,
         /// `0x08` ResponseTopic: Topic name for a response.
-        response_topic: Option<ByteString> => Option<&str> = ResponseTopic as string,
+        response_topic: Option<ByteString> => Option<&str> = ResponseTopic,
         /// `0x09` CorrelationData: Correlation data for a response.
-        correlation_data: Option<Bytes> => Option<&[u8]> = CorrelationData as binary,
+        correlation_data: Option<Bytes> => Option<&[u8]> = CorrelationData,
         /// `0x26` UserProperty: User Properties, in order.
-        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty as pairs,
+        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty,
     }
 }
 
@@ -241,39 +241,39 @@ property_set! {
     /// Properties of CONNACK (§3.2.2.3).
     ConnAckProperties / ConnAckPropertiesBuilder repeatable [UserProperty] {
         /// `0x11` SessionExpiryInterval: The session expiry the server uses, if not the client's.
-        session_expiry_interval: Option<u32> => Option<u32> = SessionExpiryInterval as four,
+        session_expiry_interval: Option<u32> => Option<u32> = SessionExpiryInterval,
         /// `0x21` ReceiveMaximum: QoS 1/2 publications the server processes at once; absent = 65,535.
-        receive_maximum: Option<u16> => Option<u16> = ReceiveMaximum as two,
+        receive_maximum: Option<u16> => Option<u16> = ReceiveMaximum,
         /// `0x24` MaximumQoS: Highest QoS the server supports (0 or 1); absent = 2.
-        maximum_qos: Option<QoS> => Option<QoS> = MaximumQoS as qos,
+        maximum_qos: Option<QoS> => Option<QoS> = MaximumQoS,
         /// `0x25` RetainAvailable: Whether the server supports retained messages; absent = true.
-        retain_available: Option<bool> => Option<bool> = RetainAvailable as flag,
+        retain_available: Option<bool> => Option<bool> = RetainAvailable,
         /// `0x27` MaximumPacketSize: Largest packet the server accepts; absent = no limit.
-        maximum_packet_size: Option<u32> => Option<u32> = MaximumPacketSize as four,
+        maximum_packet_size: Option<u32> => Option<u32> = MaximumPacketSize,
         /// `0x12` AssignedClientIdentifier: Client identifier the server assigned.
-        assigned_client_identifier: Option<ByteString> => Option<&str> = AssignedClientIdentifier as string,
+        assigned_client_identifier: Option<ByteString> => Option<&str> = AssignedClientIdentifier,
         /// `0x22` TopicAliasMaximum: Highest topic alias the server accepts; absent = 0.
-        topic_alias_maximum: Option<u16> => Option<u16> = TopicAliasMaximum as two,
+        topic_alias_maximum: Option<u16> => Option<u16> = TopicAliasMaximum,
         /// `0x1F` ReasonString: Human-readable diagnostic.
-        reason_string: Option<ByteString> => Option<&str> = ReasonString as string,
+        reason_string: Option<ByteString> => Option<&str> = ReasonString,
         /// `0x26` UserProperty: User Properties, in order.
-        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty as pairs,
+        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty,
         /// `0x28` WildcardSubscriptionAvailable: Whether wildcard subscriptions are supported; absent = true.
-        wildcard_subscription_available: Option<bool> => Option<bool> = WildcardSubscriptionAvailable as flag,
+        wildcard_subscription_available: Option<bool> => Option<bool> = WildcardSubscriptionAvailable,
         /// `0x29` SubscriptionIdentifierAvailable: Whether subscription identifiers are supported; absent = true.
-        subscription_identifier_available: Option<bool> => Option<bool> = SubscriptionIdentifierAvailable as flag,
+        subscription_identifier_available: Option<bool> => Option<bool> = SubscriptionIdentifierAvailable,
         /// `0x2A` SharedSubscriptionAvailable: Whether shared subscriptions are supported; absent = true.
-        shared_subscription_available: Option<bool> => Option<bool> = SharedSubscriptionAvailable as flag,
+        shared_subscription_available: Option<bool> => Option<bool> = SharedSubscriptionAvailable,
         /// `0x13` ServerKeepAlive: Keep alive the client must use instead of its own.
-        server_keep_alive: Option<u16> => Option<u16> = ServerKeepAlive as two,
+        server_keep_alive: Option<u16> => Option<u16> = ServerKeepAlive,
         /// `0x1A` ResponseInformation: Basis for response topics.
-        response_information: Option<ByteString> => Option<&str> = ResponseInformation as string,
+        response_information: Option<ByteString> => Option<&str> = ResponseInformation,
         /// `0x1C` ServerReference: Another server to use.
-        server_reference: Option<ByteString> => Option<&str> = ServerReference as string,
+        server_reference: Option<ByteString> => Option<&str> = ServerReference,
         /// `0x15` AuthenticationMethod: Enhanced authentication method.
-        authentication_method: Option<ByteString> => Option<&str> = AuthenticationMethod as string,
+        authentication_method: Option<ByteString> => Option<&str> = AuthenticationMethod,
         /// `0x16` AuthenticationData: Enhanced authentication data.
-        authentication_data: Option<Bytes> => Option<&[u8]> = AuthenticationData as binary,
+        authentication_data: Option<Bytes> => Option<&[u8]> = AuthenticationData,
     }
 }
 
@@ -281,21 +281,21 @@ property_set! {
     /// Properties of PUBLISH (§3.3.2.3).
     PublishProperties / PublishPropertiesBuilder repeatable [UserProperty, SubscriptionIdentifier] {
         /// `0x01` PayloadFormatIndicator: `true`: the payload is UTF-8.
-        payload_format_indicator: Option<bool> => Option<bool> = PayloadFormatIndicator as flag,
+        payload_format_indicator: Option<bool> => Option<bool> = PayloadFormatIndicator,
         /// `0x02` MessageExpiryInterval: Lifetime of the message in seconds.
-        message_expiry_interval: Option<u32> => Option<u32> = MessageExpiryInterval as four,
+        message_expiry_interval: Option<u32> => Option<u32> = MessageExpiryInterval,
         /// `0x23` TopicAlias: Topic alias standing for the topic name; never 0.
-        topic_alias: Option<u16> => Option<u16> = TopicAlias as two,
+        topic_alias: Option<u16> => Option<u16> = TopicAlias,
         /// `0x08` ResponseTopic: Topic name for a response (no wildcards).
-        response_topic: Option<ByteString> => Option<&str> = ResponseTopic as string,
+        response_topic: Option<ByteString> => Option<&str> = ResponseTopic,
         /// `0x09` CorrelationData: Correlation data for a response.
-        correlation_data: Option<Bytes> => Option<&[u8]> = CorrelationData as binary,
+        correlation_data: Option<Bytes> => Option<&[u8]> = CorrelationData,
         /// `0x26` UserProperty: User Properties, in order.
-        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty as pairs,
+        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty,
         /// `0x0B` SubscriptionIdentifier: Identifiers of the matching subscriptions (server to client only), in order.
-        subscription_identifiers: Vec<u32> => SubscriptionIdentifiers<'_> = SubscriptionIdentifier as varints,
+        subscription_identifiers: Vec<u32> => SubscriptionIdentifiers<'_> = SubscriptionIdentifier,
         /// `0x03` ContentType: Content type of the payload.
-        content_type: Option<ByteString> => Option<&str> = ContentType as string,
+        content_type: Option<ByteString> => Option<&str> = ContentType,
     }
 }
 
@@ -303,9 +303,9 @@ property_set! {
     /// Properties of PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK and UNSUBACK (§3.4.2.2 ...).
     AckProperties / AckPropertiesBuilder repeatable [UserProperty] {
         /// `0x1F` ReasonString: Human-readable diagnostic.
-        reason_string: Option<ByteString> => Option<&str> = ReasonString as string,
+        reason_string: Option<ByteString> => Option<&str> = ReasonString,
         /// `0x26` UserProperty: User Properties, in order.
-        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty as pairs,
+        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty,
     }
 }
 
@@ -313,9 +313,9 @@ property_set! {
     /// Properties of SUBSCRIBE (§3.8.2.1).
     SubscribeProperties / SubscribePropertiesBuilder repeatable [UserProperty] {
         /// `0x0B` SubscriptionIdentifier: Identifier for the subscriptions, 1 to 268,435,455.
-        subscription_identifier: Option<u32> => Option<u32> = SubscriptionIdentifier as varint,
+        subscription_identifier: Option<u32> => Option<u32> = SubscriptionIdentifier,
         /// `0x26` UserProperty: User Properties, in order.
-        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty as pairs,
+        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty,
     }
 }
 
@@ -323,7 +323,7 @@ property_set! {
     /// Properties of UNSUBSCRIBE (§3.10.2.1).
     UnsubscribeProperties / UnsubscribePropertiesBuilder repeatable [UserProperty] {
         /// `0x26` UserProperty: User Properties, in order.
-        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty as pairs,
+        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty,
     }
 }
 
@@ -331,13 +331,13 @@ property_set! {
     /// Properties of DISCONNECT (§3.14.2.2).
     DisconnectProperties / DisconnectPropertiesBuilder repeatable [UserProperty] {
         /// `0x11` SessionExpiryInterval: New session expiry (client only, [MQTT-3.14.2-2]).
-        session_expiry_interval: Option<u32> => Option<u32> = SessionExpiryInterval as four,
+        session_expiry_interval: Option<u32> => Option<u32> = SessionExpiryInterval,
         /// `0x1F` ReasonString: Human-readable diagnostic.
-        reason_string: Option<ByteString> => Option<&str> = ReasonString as string,
+        reason_string: Option<ByteString> => Option<&str> = ReasonString,
         /// `0x26` UserProperty: User Properties, in order.
-        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty as pairs,
+        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty,
         /// `0x1C` ServerReference: Another server to use.
-        server_reference: Option<ByteString> => Option<&str> = ServerReference as string,
+        server_reference: Option<ByteString> => Option<&str> = ServerReference,
     }
 }
 
@@ -345,12 +345,12 @@ property_set! {
     /// Properties of AUTH (§3.15.2.2).
     AuthProperties / AuthPropertiesBuilder repeatable [UserProperty] {
         /// `0x15` AuthenticationMethod: Enhanced authentication method.
-        authentication_method: Option<ByteString> => Option<&str> = AuthenticationMethod as string,
+        authentication_method: Option<ByteString> => Option<&str> = AuthenticationMethod,
         /// `0x16` AuthenticationData: Enhanced authentication data.
-        authentication_data: Option<Bytes> => Option<&[u8]> = AuthenticationData as binary,
+        authentication_data: Option<Bytes> => Option<&[u8]> = AuthenticationData,
         /// `0x1F` ReasonString: Human-readable diagnostic.
-        reason_string: Option<ByteString> => Option<&str> = ReasonString as string,
+        reason_string: Option<ByteString> => Option<&str> = ReasonString,
         /// `0x26` UserProperty: User Properties, in order.
-        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty as pairs,
+        user_properties: Vec<(ByteString, ByteString)> => UserProperties<'_> = UserProperty,
     }
 }
