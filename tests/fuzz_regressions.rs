@@ -10,6 +10,9 @@
 
 #![cfg(feature = "arbitrary")]
 
+mod common;
+
+use common::vectors::Kind;
 use mqtt_wire::fuzzing::{self, StreamInput};
 use mqtt_wire::{Side, Version};
 use std::fs;
@@ -94,84 +97,36 @@ fn seed_corpora_replay() {
 
 // ---- test vectors ----
 
-/// One block of a `.hex` file under `testdata/packets/`.
+/// A test vector as the fuzz bodies use it.
 struct Vector {
-    /// `<version dir>-<valid|invalid>-<file stem>-<name>`.
+    /// `<version dir>-<valid|invalid>-<file stem>-<name>`: the seed file's name.
     label: String,
     version: Version,
     valid: bool,
     bytes: Vec<u8>,
 }
 
-fn dir_version(name: &str) -> Option<Version> {
-    match name {
-        "v3.1" => Some(Version::V3_1),
-        "v3.1.1" => Some(Version::V3_1_1),
-        "v5" => Some(Version::V5),
-        _ => None,
-    }
-}
-
-/// A lenient reading of the vector files: `=== name` starts a block, `key: value` lines are
-/// metadata (`version:` overrides the directory's), `#` starts a comment, the rest is hex.
-/// (`tests/codec_vectors.rs` checks the format strictly.)
+/// Every vector of `testdata/packets/`, read by the parser `tests/codec_vectors.rs` uses.
 fn vectors() -> Vec<Vector> {
     let mut out = Vec::new();
-    let packets = root().join("testdata/packets");
-    let Ok(version_dirs) = fs::read_dir(&packets) else {
-        return out;
-    };
-    let mut version_dirs: Vec<PathBuf> = version_dirs.map(|e| e.unwrap().path()).collect();
-    version_dirs.sort();
-    for vdir in version_dirs {
-        let vname = vdir.file_name().unwrap().to_string_lossy().into_owned();
-        let Some(default_version) = dir_version(&vname) else {
-            continue;
+    for file in common::vectors::load() {
+        // `testdata/packets/<version dir>/<valid|invalid>/<stem>.hex`
+        let path = Path::new(&file.path);
+        let name = |p: Option<&Path>| {
+            p.and_then(Path::file_name)
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
         };
-        for kind in ["valid", "invalid"] {
-            for file in files_in(&vdir.join(kind)) {
-                if file.extension().and_then(|e| e.to_str()) != Some("hex") {
-                    continue;
-                }
-                let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
-                let text = fs::read_to_string(&file).unwrap();
-                let mut current: Option<Vector> = None;
-                for raw in text.lines() {
-                    let line = raw.split('#').next().unwrap_or_default().trim();
-                    if line.is_empty() {
-                        continue;
-                    }
-                    if let Some(name) = line.strip_prefix("===") {
-                        out.extend(current.take());
-                        current = Some(Vector {
-                            label: format!("{vname}-{kind}-{stem}-{}", name.trim()),
-                            version: default_version,
-                            valid: kind == "valid",
-                            bytes: Vec::new(),
-                        });
-                        continue;
-                    }
-                    let Some(v) = current.as_mut() else { continue };
-                    if let Some((key, value)) = line.split_once(':') {
-                        if key.trim() == "version" {
-                            v.version = match value.trim() {
-                                "3.1" => Version::V3_1,
-                                "3.1.1" => Version::V3_1_1,
-                                _ => Version::V5,
-                            };
-                        }
-                        continue;
-                    }
-                    v.bytes.extend(
-                        line.split_whitespace()
-                            .filter_map(|t| u8::from_str_radix(t, 16).ok()),
-                    );
-                }
-                out.extend(current.take());
-            }
-        }
+        let kind = name(path.parent());
+        let dir = name(path.parent().and_then(Path::parent));
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        out.extend(file.vectors.into_iter().map(|v| Vector {
+            label: format!("{dir}-{kind}-{stem}-{}", v.name),
+            version: v.version,
+            valid: v.kind == Kind::Valid,
+            bytes: v.bytes,
+        }));
     }
-    out.retain(|v| !v.bytes.is_empty());
     out
 }
 
