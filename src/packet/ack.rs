@@ -1,11 +1,12 @@
 //! PUBACK, PUBREC, PUBREL and PUBCOMP (§3.4 to §3.7): one shape, a packet identifier and, on 5.0,
 //! a reason code and properties.
 
+use super::common::{check_reason, read_reason_and_properties, write_reason_and_properties};
 use crate::buffer::Buffer;
 use crate::codec::read::Reader;
 use crate::codec::write::Sink;
 use crate::error::{DecodeError, EncodeError};
-use crate::properties::{self, AckProperties};
+use crate::properties::AckProperties;
 use crate::reason::ReasonCode;
 use crate::types::{PacketId, PacketType, Version};
 use bytes::Bytes;
@@ -38,21 +39,12 @@ impl<B: Buffer> Ack<B> {
     #[inline]
     pub(crate) fn read(r: &mut Reader<'_, B>, version: Version) -> Result<Self, DecodeError> {
         let pid = r.packet_id()?;
-        let mut ack = Ack::new(pid);
-        if version.is_v5() && r.remaining() > 0 {
-            let code = ReasonCode(r.u8()?);
-            if !code.is_valid_for(r.packet()) {
-                return Err(DecodeError::InvalidReasonCode {
-                    packet: r.packet(),
-                    code,
-                });
-            }
-            ack.reason_code = code;
-            if r.remaining() > 0 {
-                ack.properties = properties::read(r)?;
-            }
-        }
-        Ok(ack)
+        let (reason_code, properties) = read_reason_and_properties(r, version)?;
+        Ok(Ack {
+            pid,
+            reason_code,
+            properties,
+        })
     }
 
     pub(crate) fn write<S: Sink>(
@@ -66,42 +58,6 @@ impl<B: Buffer> Ack<B> {
         }
         s.put_u16(self.pid.get());
         // The short forms: reason code and properties are left out when they are the defaults.
-        if version.is_v5()
-            && (self.reason_code != ReasonCode::SUCCESS || !self.properties.is_empty())
-        {
-            s.put_u8(self.reason_code.0);
-            if !self.properties.is_empty() {
-                properties::write(&self.properties, s)?;
-            }
-        }
-        Ok(())
+        write_reason_and_properties(self.reason_code, &self.properties, version, s)
     }
-}
-
-/// Encode-side check shared by the packets whose 5.0 reason code 3.1.1 cannot carry.
-pub(crate) fn check_reason(
-    kind: PacketType,
-    version: Version,
-    code: ReasonCode,
-    no_properties: bool,
-) -> Result<(), EncodeError> {
-    if version.is_v5() {
-        if !code.is_valid_for(kind) {
-            return Err(EncodeError::InvalidReasonCode { packet: kind, code });
-        }
-    } else {
-        if code != ReasonCode::SUCCESS {
-            return Err(EncodeError::NotInVersion {
-                what: "a reason code",
-                version,
-            });
-        }
-        if !no_properties {
-            return Err(EncodeError::NotInVersion {
-                what: "properties",
-                version,
-            });
-        }
-    }
-    Ok(())
 }

@@ -1,7 +1,6 @@
 //! AUTH (§3.15, 5.0 only): an enhanced authentication exchange step.
 
-use super::ack::check_reason;
-use super::disconnect::{read_reason_and_properties, write_reason_and_properties};
+use super::common::{check_reason, read_reason_and_properties, write_reason_and_properties};
 use crate::buffer::Buffer;
 use crate::codec::read::Reader;
 use crate::codec::write::Sink;

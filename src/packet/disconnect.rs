@@ -1,11 +1,11 @@
 //! DISCONNECT (§3.14): orderly end of a connection.
 
-use super::ack::check_reason;
+use super::common::{check_reason, read_reason_and_properties, write_reason_and_properties};
 use crate::buffer::Buffer;
 use crate::codec::read::Reader;
 use crate::codec::write::Sink;
 use crate::error::{DecodeError, EncodeError};
-use crate::properties::{self, DisconnectProperties};
+use crate::properties::DisconnectProperties;
 use crate::reason::ReasonCode;
 use crate::types::{PacketType, Version};
 use bytes::Bytes;
@@ -41,44 +41,4 @@ impl<B: Buffer> Disconnect<B> {
         }
         write_reason_and_properties(self.reason_code, &self.properties, version, s)
     }
-}
-
-/// The body shared by DISCONNECT and AUTH: nothing, a reason code, or a reason code and
-/// properties. Nothing means Success.
-pub(crate) fn read_reason_and_properties<B: Buffer, P: properties::PropertySet<B>>(
-    r: &mut Reader<'_, B>,
-    version: Version,
-) -> Result<(ReasonCode, P), DecodeError> {
-    if !version.is_v5() || r.remaining() == 0 {
-        return Ok((ReasonCode::SUCCESS, P::default()));
-    }
-    let code = ReasonCode(r.u8()?);
-    if !code.is_valid_for(r.packet()) {
-        return Err(DecodeError::InvalidReasonCode {
-            packet: r.packet(),
-            code,
-        });
-    }
-    let props = if r.remaining() > 0 {
-        properties::read(r)?
-    } else {
-        P::default()
-    };
-    Ok((code, props))
-}
-
-/// Writes the shortest form of a DISCONNECT or AUTH body.
-pub(crate) fn write_reason_and_properties<B: Buffer, P: properties::PropertySet<B>, S: Sink>(
-    code: ReasonCode,
-    props: &P,
-    version: Version,
-    s: &mut S,
-) -> Result<(), EncodeError> {
-    if version.is_v5() && (code != ReasonCode::SUCCESS || !props.is_empty()) {
-        s.put_u8(code.0);
-        if !props.is_empty() {
-            properties::write(props, s)?;
-        }
-    }
-    Ok(())
 }

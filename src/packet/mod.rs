@@ -6,6 +6,7 @@
 
 mod ack;
 mod auth;
+mod common;
 mod connack;
 mod connect;
 mod disconnect;

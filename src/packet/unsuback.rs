@@ -1,6 +1,6 @@
 //! UNSUBACK (§3.11): 3.1.1 has only the packet identifier, 5.0 adds a code per filter.
 
-use super::suback::{read_codes, write_acks};
+use super::common::{read_codes, write_acks};
 use crate::buffer::Buffer;
 use crate::codec::read::Reader;
 use crate::codec::write::Sink;
