@@ -29,13 +29,6 @@ impl<B: Buffer> Auth<B> {
         let empty = r.remaining() == 0;
         let (reason_code, properties): (ReasonCode, AuthProperties<B>) =
             read_reason_and_properties(r, version)?;
-        if properties.authentication_data().is_some()
-            && properties.authentication_method().is_none()
-        {
-            return Err(DecodeError::InvalidPropertyValue(
-                PropertyId::AuthenticationData,
-            ));
-        }
         // §3.15.2.2.2: "It is a Protocol Error to omit the Authentication Method".
         if !empty && properties.authentication_method().is_none() {
             return Err(DecodeError::InvalidPropertyValue(
@@ -62,13 +55,6 @@ impl<B: Buffer> Auth<B> {
                 self.reason_code,
                 self.properties.is_empty(),
             )?;
-            if self.properties.authentication_data().is_some()
-                && self.properties.authentication_method().is_none()
-            {
-                return Err(EncodeError::InvalidPropertyValue(
-                    PropertyId::AuthenticationData,
-                ));
-            }
             // §3.15.2.2.2: only the empty AUTH (Success, no properties) goes without a method.
             if (self.reason_code != ReasonCode::SUCCESS || !self.properties.is_empty())
                 && self.properties.authentication_method().is_none()

@@ -4,7 +4,7 @@ use crate::buffer::Buffer;
 use crate::codec::read::Reader;
 use crate::codec::write::Sink;
 use crate::error::{DecodeError, EncodeError};
-use crate::properties::{self, ConnAckProperties, PropertyId};
+use crate::properties::{self, ConnAckProperties};
 use crate::reason::ReasonCode;
 use crate::types::{PacketType, Version};
 use bytes::Bytes;
@@ -61,13 +61,6 @@ impl<B: Buffer> ConnAck<B> {
         } else {
             ConnAckProperties::default()
         };
-        if properties.authentication_data().is_some()
-            && properties.authentication_method().is_none()
-        {
-            return Err(DecodeError::InvalidPropertyValue(
-                PropertyId::AuthenticationData,
-            ));
-        }
         Ok(ConnAck {
             session_present,
             reason_code,
@@ -98,17 +91,8 @@ impl<B: Buffer> ConnAck<B> {
                     version,
                 })?
         };
-        if S::CHECKS {
-            if self.session_present && self.reason_code != ReasonCode::SUCCESS {
-                return Err(EncodeError::SessionPresentOnFailure);
-            }
-            if self.properties.authentication_data().is_some()
-                && self.properties.authentication_method().is_none()
-            {
-                return Err(EncodeError::InvalidPropertyValue(
-                    PropertyId::AuthenticationData,
-                ));
-            }
+        if S::CHECKS && self.session_present && self.reason_code != ReasonCode::SUCCESS {
+            return Err(EncodeError::SessionPresentOnFailure);
         }
         s.put_u8(self.session_present as u8);
         s.put_u8(code);

@@ -4,7 +4,7 @@ use crate::buffer::{Buffer, Str};
 use crate::codec::read::Reader;
 use crate::codec::write::Sink;
 use crate::error::{DecodeError, EncodeError};
-use crate::properties::{self, ConnectProperties, PropertyId, WillProperties};
+use crate::properties::{self, ConnectProperties, WillProperties};
 use crate::topic::StringKind;
 use crate::types::{QoS, Version};
 use bytes::Bytes;
@@ -110,14 +110,6 @@ impl<B: Buffer> Connect<B> {
         } else {
             ConnectProperties::default()
         };
-        // §3.1.2.11.10: Authentication Data without Authentication Method is a protocol error.
-        if properties.authentication_data().is_some()
-            && properties.authentication_method().is_none()
-        {
-            return Err(DecodeError::InvalidPropertyValue(
-                PropertyId::AuthenticationData,
-            ));
-        }
         // [MQTT-3.1.3-1]: the payload fields come in order, each only if its flag is set;
         // [MQTT-3.1.3-3], [MQTT-3.1.3-4]: the client identifier is first and a UTF-8 string.
         let client_id = r.string(StringKind::Plain)?;
@@ -189,13 +181,6 @@ impl<B: Buffer> Connect<B> {
                 if self.client_id.is_empty() && !self.clean_start {
                     return Err(EncodeError::EmptyClientIdWithoutCleanSession); // [MQTT-3.1.3-7]
                 }
-            }
-            if self.properties.authentication_data().is_some()
-                && self.properties.authentication_method().is_none()
-            {
-                return Err(EncodeError::InvalidPropertyValue(
-                    PropertyId::AuthenticationData,
-                ));
             }
             if self.will.as_ref().is_some_and(|w| w.topic.is_empty()) {
                 return Err(EncodeError::EmptyTopicName);

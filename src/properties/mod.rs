@@ -221,6 +221,19 @@ pub(crate) fn validate(
             }
         }
     }
+    check_together(seen)
+}
+
+/// The rule between properties of one set: Authentication Data only with an Authentication
+/// Method (CONNECT §3.1.2.11.10, CONNACK §3.2.2.3.18, AUTH §3.15.2.2.3: a Protocol Error).
+/// `seen` has the bit of every property present.
+pub(crate) fn check_together(seen: u64) -> Result<(), DecodeError> {
+    let data = PropertyId::AuthenticationData.bit();
+    if seen & data != 0 && seen & PropertyId::AuthenticationMethod.bit() == 0 {
+        return Err(DecodeError::InvalidPropertyValue(
+            PropertyId::AuthenticationData,
+        ));
+    }
     Ok(())
 }
 
@@ -446,5 +459,37 @@ mod tests {
             ..Default::default()
         };
         assert!(zero.build().is_err());
+    }
+
+    /// CONNECT §3.1.2.11.10, CONNACK §3.2.2.3.18, AUTH §3.15.2.2.3: Authentication Data
+    /// without an Authentication Method is a Protocol Error; no builder makes such a set.
+    #[test]
+    fn authentication_data_needs_a_method() {
+        let data = Some(Bytes::from_static(b"secret"));
+        let err = EncodeError::InvalidPropertyValue(PropertyId::AuthenticationData);
+        let connect = ConnectPropertiesBuilder {
+            authentication_data: data.clone(),
+            ..Default::default()
+        };
+        assert_eq!(connect.build(), Err(err.clone()));
+        let connack = ConnAckPropertiesBuilder {
+            authentication_data: data.clone(),
+            ..Default::default()
+        };
+        assert_eq!(connack.build(), Err(err.clone()));
+        let mut auth = AuthPropertiesBuilder {
+            authentication_data: data,
+            ..Default::default()
+        };
+        assert_eq!(auth.build(), Err(err));
+        auth.authentication_method = Some(ByteString::from_static("SCRAM-SHA-1"));
+        assert!(auth.build().is_ok());
+        // The decoder's check is the same function.
+        assert_eq!(
+            check_together(PropertyId::AuthenticationData.bit()),
+            Err(DecodeError::InvalidPropertyValue(
+                PropertyId::AuthenticationData
+            ))
+        );
     }
 }

@@ -166,13 +166,16 @@ macro_rules! property_set {
             }
 
             /// Checks every value (ranges, U+0000 in strings, a Response Topic without
-            /// wildcards, strings and binaries of at most 65,535 bytes) and encodes them, in
-            /// field order.
+            /// wildcards, strings and binaries of at most 65,535 bytes, Authentication Data only
+            /// with an Authentication Method) and encodes them, in field order.
             pub fn build(&self) -> Result<$name<Bytes>, EncodeError> {
                 let mut counter = Counter::default();
                 self.write(&mut counter)?;
                 let mut buf = BytesMut::with_capacity(counter.0);
                 self.write(&mut buf)?;
+                let seen = PropertyIter::new(&buf).fold(0, |seen, (id, _)| seen | id.bit());
+                super::check_together(seen)
+                    .map_err(|_| EncodeError::InvalidPropertyValue(PropertyId::AuthenticationData))?;
                 debug_assert!(
                     super::validate(
                         &buf,
