@@ -111,6 +111,7 @@ extern crate std;
 mod arbitrary;
 mod buffer;
 mod codec;
+mod debug;
 mod error;
 #[cfg(feature = "arbitrary")]
 #[doc(hidden)]

@@ -15,6 +15,11 @@ fn encode_check(id: PropertyId, v: u32) -> Result<(), EncodeError> {
     })
 }
 
+/// A builder field for `Debug`, as it is.
+pub(crate) fn as_is<T: core::fmt::Debug>(f: &T, _: PropertyId) -> &T {
+    f
+}
+
 /// The value of the first property `id` that is an integer.
 fn int(mut it: PropertyIter<'_>, id: PropertyId) -> Option<u32> {
     it.find_map(|(i, v)| match v {
@@ -25,6 +30,7 @@ fn int(mut it: PropertyIter<'_>, id: PropertyId) -> Option<u32> {
 
 /// A Byte property that is 0 or 1, stored as `Option<bool>`.
 pub(crate) mod flag {
+    pub(crate) use super::as_is as debug;
     use super::*;
     pub(crate) fn own(v: Option<bool>) -> Option<bool> {
         v
@@ -50,6 +56,7 @@ pub(crate) mod flag {
 
 /// Maximum QoS: a Byte that is 0 or 1, stored as `Option<QoS>`.
 pub(crate) mod qos {
+    pub(crate) use super::as_is as debug;
     use super::*;
     pub(crate) fn own(v: Option<QoS>) -> Option<QoS> {
         v
@@ -77,6 +84,7 @@ pub(crate) mod qos {
 
 /// A Two Byte Integer property.
 pub(crate) mod two {
+    pub(crate) use super::as_is as debug;
     use super::*;
     pub(crate) fn own(v: Option<u16>) -> Option<u16> {
         v
@@ -105,6 +113,7 @@ pub(crate) mod two {
 
 /// A Four Byte Integer property.
 pub(crate) mod four {
+    pub(crate) use super::as_is as debug;
     use super::*;
     pub(crate) fn own(v: Option<u32>) -> Option<u32> {
         v
@@ -133,6 +142,7 @@ pub(crate) mod four {
 
 /// A Variable Byte Integer property that appears at most once.
 pub(crate) mod varint {
+    pub(crate) use super::as_is as debug;
     use super::*;
     pub(crate) fn own(v: Option<u32>) -> Option<u32> {
         v
@@ -159,6 +169,7 @@ pub(crate) mod varint {
 
 /// A Variable Byte Integer property that may repeat, kept in order.
 pub(crate) mod varints {
+    pub(crate) use super::as_is as debug;
     use super::*;
     pub(crate) fn own(v: SubscriptionIdentifiers<'_>) -> alloc::vec::Vec<u32> {
         v.collect()
@@ -181,6 +192,7 @@ pub(crate) mod varints {
 
 /// A UTF-8 Encoded String property.
 pub(crate) mod string {
+    pub(crate) use super::as_is as debug;
     use super::*;
     pub(crate) fn own(v: Option<&str>) -> Option<bytestring::ByteString> {
         v.map(bytestring::ByteString::from)
@@ -213,6 +225,13 @@ pub(crate) mod string {
 /// A Binary Data property.
 pub(crate) mod binary {
     use super::*;
+    pub(crate) fn debug<B: Buffer>(
+        f: &Option<B>,
+        id: PropertyId,
+    ) -> Option<super::super::ShownBinary<'_>> {
+        f.as_ref()
+            .map(|v| super::super::ShownBinary(id, v.as_ref()))
+    }
     pub(crate) fn own(v: Option<&[u8]>) -> Option<bytes::Bytes> {
         v.map(bytes::Bytes::copy_from_slice)
     }
@@ -240,6 +259,7 @@ pub(crate) mod binary {
 
 /// User Properties: UTF-8 String Pairs, any number, order kept ([MQTT-3.3.2-18]).
 pub(crate) mod pairs {
+    pub(crate) use super::as_is as debug;
     use super::*;
     pub(crate) fn own(
         v: UserProperties<'_>,
