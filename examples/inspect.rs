@@ -16,7 +16,9 @@
 //! digits. A line holding an incomplete packet or more than one packet is an `err` line.
 
 use bytes::BytesMut;
-use mqtt_wire::{DecodeError, Decoder, Packet, QosPid, ReasonCode, Version, decode_slice};
+use mqtt_wire::{
+    DecodeError, Decoder, Packet, PacketType, QosPid, ReasonCode, Version, decode_slice,
+};
 use std::fmt::Write as _;
 use std::io::{self, BufRead, Read, Write};
 use std::process::ExitCode;
@@ -156,9 +158,11 @@ fn stream(options: &Options, mut input: Box<dyn Read>) -> io::Result<bool> {
 }
 
 fn report_error(out: &mut impl Write, offset: usize, e: &DecodeError) -> io::Result<()> {
-    let code = e.reason_code();
-    let name = code.name().unwrap_or("?");
-    writeln!(out, "{offset:>8}  error: {e} (reason code {code} {name})")
+    writeln!(
+        out,
+        "{offset:>8}  error: {e} (reason code {})",
+        e.reason_code()
+    )
 }
 
 /// Checks one hex-encoded packet per line; returns whether every line decoded.
@@ -260,9 +264,9 @@ fn describe(packet: &Packet) -> String {
         ),
         Packet::ConnAck(c) => write!(
             s,
-            " session_present={} reason={:?}{}",
+            " session_present={} reason={}{}",
             c.session_present,
-            c.reason_code,
+            reason(c.reason_code, PacketType::ConnAck),
             props(!c.properties.is_empty(), &c.properties)
         ),
         Packet::Publish(p) => write!(
@@ -281,9 +285,9 @@ fn describe(packet: &Packet) -> String {
         ),
         Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => write!(
             s,
-            " pid={} reason={:?}{}",
+            " pid={} reason={}{}",
             a.pid,
-            a.reason_code,
+            reason(a.reason_code, packet.packet_type()),
             props(!a.properties.is_empty(), &a.properties)
         ),
         Packet::Subscribe(p) => {
@@ -302,9 +306,9 @@ fn describe(packet: &Packet) -> String {
         }
         Packet::SubAck(p) => write!(
             s,
-            " pid={} codes={:?}{}",
+            " pid={} codes=[{}]{}",
             p.pid,
-            p.reason_codes,
+            reasons(&p.reason_codes, PacketType::SubAck),
             props(!p.properties.is_empty(), &p.properties)
         ),
         Packet::Unsubscribe(p) => {
@@ -318,26 +322,39 @@ fn describe(packet: &Packet) -> String {
         }
         Packet::UnsubAck(p) => write!(
             s,
-            " pid={} codes={:?}{}",
+            " pid={} codes=[{}]{}",
             p.pid,
-            p.reason_codes,
+            reasons(&p.reason_codes, PacketType::UnsubAck),
             props(!p.properties.is_empty(), &p.properties)
         ),
         Packet::PingReq | Packet::PingResp => Ok(()),
         Packet::Disconnect(d) => write!(
             s,
-            " reason={:?}{}",
-            d.reason_code,
+            " reason={}{}",
+            reason(d.reason_code, PacketType::Disconnect),
             props(!d.properties.is_empty(), &d.properties)
         ),
         Packet::Auth(a) => write!(
             s,
-            " reason={:?}{}",
-            a.reason_code,
+            " reason={}{}",
+            reason(a.reason_code, PacketType::Auth),
             props(!a.properties.is_empty(), &a.properties)
         ),
     };
     s
+}
+
+/// A reason code with the name it has in this packet: `0x00 Granted QoS 0` in SUBACK.
+fn reason(code: ReasonCode, packet: PacketType) -> String {
+    match code.name_in(packet) {
+        Some(name) => format!("0x{:02X} {name}", code.0),
+        None => format!("0x{:02X}", code.0),
+    }
+}
+
+fn reasons(codes: &[ReasonCode], packet: PacketType) -> String {
+    let named: Vec<String> = codes.iter().map(|&c| reason(c, packet)).collect();
+    named.join(", ")
 }
 
 fn props(present: bool, properties: &impl std::fmt::Display) -> String {
