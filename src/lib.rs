@@ -123,9 +123,13 @@ pub mod topic;
 mod types;
 
 pub use buffer::{Buffer, Str};
-pub use bytes::Bytes;
+/// The `bytes` crate this API is built on, so callers need no dependency of their own on it.
+pub use bytes;
+pub use bytes::{Bytes, BytesMut};
 pub use bytestring::ByteString;
 pub use codec::header::FixedHeader;
+#[cfg(feature = "tokio-util")]
+pub use codec::tokio::{CodecError, MqttCodec};
 pub use codec::varint;
 pub use codec::{Decoded, Decoder, Encoder, MAX_PACKET_SIZE, decode, decode_slice};
 pub use error::{DecodeError, EncodeError};
