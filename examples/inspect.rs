@@ -1,12 +1,12 @@
 //! Decodes a raw MQTT byte stream and prints one line per packet.
 //!
 //! ```text
-//! cargo run --example inspect -- [--protocol 3.1|3.1.1|5] [--max-packet-size N] [FILE|-]
-//! cargo run --example inspect -- --hex-lines --protocol 5 [FILE|-]
+//! cargo run --example inspect -- [--protocol 3.1|3.1.1|5] [--max-packet-size N] FILE|-
+//! cargo run --example inspect -- --hex-lines --protocol 5 FILE|-
 //! ```
 //!
-//! Stream mode reads one direction of a connection (a file, or standard input when FILE is `-`
-//! or missing). The version comes from a leading CONNECT, or from `--protocol`; without either
+//! Stream mode reads one direction of a connection (a file, or standard input when FILE is
+//! `-`). The version comes from a leading CONNECT, or from `--protocol`; without either
 //! the stream is read as 3.1.1. Each packet prints as `OFFSET TYPE details`. On bad bytes the
 //! inspector prints the offset, the error and the MQTT 5.0 reason code, and exits with status 1.
 //!
@@ -14,6 +14,10 @@
 //! (spaces allowed), decoded on its own. Every input line gives exactly one output line:
 //! `ok TYPE REENCODED-HEX` or `err CODE MESSAGE`, where CODE is the reason code in two hex
 //! digits. A line holding an incomplete packet or more than one packet is an `err` line.
+//!
+//! `--help` prints the usage. Without an input the inspector prints the usage and exits with
+//! status 2 instead of waiting on a terminal. When its output is closed early (`| head`), it
+//! stops quietly with status 0.
 
 use bytes::BytesMut;
 use mqtt_wire::{
@@ -23,8 +27,23 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, Read, Write};
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: inspect [--protocol 3.1|3.1.1|5] [--max-packet-size N] [--hex-lines] [FILE|-]";
+const USAGE: &str = "\
+usage: inspect [--protocol 3.1|3.1.1|5] [--max-packet-size N] [--hex-lines] FILE|-
+
+Decodes a raw MQTT byte stream (one direction of a connection) from FILE, or from standard
+input with -, and prints one line per packet.
+
+  -p, --protocol V         read as MQTT 3.1, 3.1.1 or 5 (default: from a leading CONNECT,
+                           else 3.1.1; 5 with --hex-lines)
+      --max-packet-size N  refuse packets larger than N bytes
+      --hex-lines          one hex-encoded packet per input line, checked on its own
+  -h, --help               print this help";
+
+/// What the command line asks for.
+enum Command {
+    Run(Options),
+    Help,
+}
 
 struct Options {
     protocol: Option<Version>,
@@ -33,7 +52,7 @@ struct Options {
     input: Option<String>,
 }
 
-fn parse_args() -> Result<Options, String> {
+fn parse_args() -> Result<Command, String> {
     let mut options = Options {
         protocol: None,
         max_packet_size: mqtt_wire::MAX_PACKET_SIZE,
@@ -59,14 +78,17 @@ fn parse_args() -> Result<Options, String> {
                     .map_err(|_| format!("--max-packet-size: not a number: {value:?}"))?;
             }
             "--hex-lines" => options.hex_lines = true,
-            "-h" | "--help" => return Err(String::new()),
+            "-h" | "--help" => return Ok(Command::Help),
             _ if options.input.is_none() && (arg == "-" || !arg.starts_with('-')) => {
                 options.input = Some(arg)
             }
             other => return Err(format!("unexpected argument {other:?}")),
         }
     }
-    Ok(options)
+    if options.input.is_none() {
+        return Err("no input: give a FILE, or - for standard input".into());
+    }
+    Ok(Command::Run(options))
 }
 
 fn open_input(input: Option<&str>) -> io::Result<Box<dyn Read>> {
@@ -78,9 +100,15 @@ fn open_input(input: Option<&str>) -> io::Result<Box<dyn Read>> {
 
 fn main() -> ExitCode {
     let options = match parse_args() {
-        Ok(options) => options,
+        Ok(Command::Run(options)) => options,
+        Ok(Command::Help) => {
+            // Written, not printed: `println!` would panic on a closed pipe.
+            let _ = writeln!(io::stdout(), "{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(message) => {
-            if !message.is_empty() {
+            // With no arguments at all, the usage alone says what is missing.
+            if std::env::args_os().len() > 1 {
                 eprintln!("inspect: {message}");
             }
             eprintln!("{USAGE}");
@@ -102,6 +130,8 @@ fn main() -> ExitCode {
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
+        // The reader of the output has gone (`inspect ... | head`): nothing left to do.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("inspect: {e}");
             ExitCode::from(2)
