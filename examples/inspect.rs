@@ -19,9 +19,8 @@
 //! status 2 instead of waiting on a terminal. When its output is closed early (`| head`), it
 //! stops quietly with status 0.
 
-use bytes::BytesMut;
 use mqtt_wire::{
-    DecodeError, Decoder, Packet, PacketType, QosPid, ReasonCode, Version, decode_slice,
+    BytesMut, DecodeError, Decoder, Packet, PacketType, QosPid, ReasonCode, Version, decode_slice,
 };
 use std::fmt::Write as _;
 use std::io::{self, BufRead, Read, Write};
