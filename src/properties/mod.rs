@@ -463,6 +463,26 @@ mod tests {
     }
 
     #[test]
+    fn binary_values_are_shortened_and_authentication_data_hidden() {
+        let long = [b'x'; 40];
+        let text = alloc::format!("{:?}", PropertyValue::Binary(&long));
+        assert_eq!(text, "Binary(<40 bytes: b\"xxxxxxxxxxxxxxxx\"..>)");
+        let set = AuthPropertiesBuilder {
+            authentication_method: Some("M".into()),
+            authentication_data: Some(Bytes::from_static(b"secret")),
+            ..Default::default()
+        }
+        .build()
+        .unwrap();
+        let text = alloc::format!("{set:?} {set}");
+        assert_eq!(
+            text,
+            "[(AuthenticationMethod, String(\"M\")), (AuthenticationData, Binary(<6 bytes>))] \
+             {authentication_method: \"M\", authentication_data: <6 bytes>}"
+        );
+    }
+
+    #[test]
     fn builder_refuses_what_decoding_refuses() {
         // [MQTT-3.3.2-8]
         let alias_zero = PublishPropertiesBuilder {
