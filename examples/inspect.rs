@@ -1,12 +1,12 @@
 //! Decodes a raw MQTT byte stream and prints one line per packet.
 //!
 //! ```text
-//! cargo run --example inspect -- [--protocol 3.1|3.1.1|5] [--max-packet-size N] [FILE|-]
-//! cargo run --example inspect -- --hex-lines --protocol 5 [FILE|-]
+//! cargo run --example inspect -- [--protocol 3.1|3.1.1|5] [--max-packet-size N] FILE|-
+//! cargo run --example inspect -- --hex-lines --protocol 5 FILE|-
 //! ```
 //!
-//! Stream mode reads one direction of a connection (a file, or standard input when FILE is `-`
-//! or missing). The version comes from a leading CONNECT, or from `--protocol`; without either
+//! Stream mode reads one direction of a connection (a file, or standard input when FILE is
+//! `-`). The version comes from a leading CONNECT, or from `--protocol`; without either
 //! the stream is read as 3.1.1. Each packet prints as `OFFSET TYPE details`. On bad bytes the
 //! inspector prints the offset, the error and the MQTT 5.0 reason code, and exits with status 1.
 //!
@@ -14,15 +14,35 @@
 //! (spaces allowed), decoded on its own. Every input line gives exactly one output line:
 //! `ok TYPE REENCODED-HEX` or `err CODE MESSAGE`, where CODE is the reason code in two hex
 //! digits. A line holding an incomplete packet or more than one packet is an `err` line.
+//!
+//! `--help` prints the usage. Without an input the inspector prints the usage and exits with
+//! status 2 instead of waiting on a terminal. When its output is closed early (`| head`), it
+//! stops quietly with status 0.
 
-use bytes::BytesMut;
-use mqtt_wire::{DecodeError, Decoder, Packet, QosPid, ReasonCode, Version, decode_slice};
+use mqtt_wire::{
+    BytesMut, DecodeError, Decoder, Packet, PacketType, QosPid, ReasonCode, Version, decode_slice,
+};
 use std::fmt::Write as _;
 use std::io::{self, BufRead, Read, Write};
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: inspect [--protocol 3.1|3.1.1|5] [--max-packet-size N] [--hex-lines] [FILE|-]";
+const USAGE: &str = "\
+usage: inspect [--protocol 3.1|3.1.1|5] [--max-packet-size N] [--hex-lines] FILE|-
+
+Decodes a raw MQTT byte stream (one direction of a connection) from FILE, or from standard
+input with -, and prints one line per packet.
+
+  -p, --protocol V         read as MQTT 3.1, 3.1.1 or 5 (default: from a leading CONNECT,
+                           else 3.1.1; 5 with --hex-lines)
+      --max-packet-size N  refuse packets larger than N bytes
+      --hex-lines          one hex-encoded packet per input line, checked on its own
+  -h, --help               print this help";
+
+/// What the command line asks for.
+enum Command {
+    Run(Options),
+    Help,
+}
 
 struct Options {
     protocol: Option<Version>,
@@ -31,7 +51,7 @@ struct Options {
     input: Option<String>,
 }
 
-fn parse_args() -> Result<Options, String> {
+fn parse_args() -> Result<Command, String> {
     let mut options = Options {
         protocol: None,
         max_packet_size: mqtt_wire::MAX_PACKET_SIZE,
@@ -57,14 +77,17 @@ fn parse_args() -> Result<Options, String> {
                     .map_err(|_| format!("--max-packet-size: not a number: {value:?}"))?;
             }
             "--hex-lines" => options.hex_lines = true,
-            "-h" | "--help" => return Err(String::new()),
+            "-h" | "--help" => return Ok(Command::Help),
             _ if options.input.is_none() && (arg == "-" || !arg.starts_with('-')) => {
                 options.input = Some(arg)
             }
             other => return Err(format!("unexpected argument {other:?}")),
         }
     }
-    Ok(options)
+    if options.input.is_none() {
+        return Err("no input: give a FILE, or - for standard input".into());
+    }
+    Ok(Command::Run(options))
 }
 
 fn open_input(input: Option<&str>) -> io::Result<Box<dyn Read>> {
@@ -76,9 +99,15 @@ fn open_input(input: Option<&str>) -> io::Result<Box<dyn Read>> {
 
 fn main() -> ExitCode {
     let options = match parse_args() {
-        Ok(options) => options,
+        Ok(Command::Run(options)) => options,
+        Ok(Command::Help) => {
+            // Written, not printed: `println!` would panic on a closed pipe.
+            let _ = writeln!(io::stdout(), "{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(message) => {
-            if !message.is_empty() {
+            // With no arguments at all, the usage alone says what is missing.
+            if std::env::args_os().len() > 1 {
                 eprintln!("inspect: {message}");
             }
             eprintln!("{USAGE}");
@@ -100,6 +129,8 @@ fn main() -> ExitCode {
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
+        // The reader of the output has gone (`inspect ... | head`): nothing left to do.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("inspect: {e}");
             ExitCode::from(2)
@@ -156,9 +187,11 @@ fn stream(options: &Options, mut input: Box<dyn Read>) -> io::Result<bool> {
 }
 
 fn report_error(out: &mut impl Write, offset: usize, e: &DecodeError) -> io::Result<()> {
-    let code = e.reason_code();
-    let name = code.name().unwrap_or("?");
-    writeln!(out, "{offset:>8}  error: {e} (reason code {code} {name})")
+    writeln!(
+        out,
+        "{offset:>8}  error: {e} (reason code {})",
+        e.reason_code()
+    )
 }
 
 /// Checks one hex-encoded packet per line; returns whether every line decoded.
@@ -260,9 +293,9 @@ fn describe(packet: &Packet) -> String {
         ),
         Packet::ConnAck(c) => write!(
             s,
-            " session_present={} reason={:?}{}",
+            " session_present={} reason={}{}",
             c.session_present,
-            c.reason_code,
+            reason(c.reason_code, PacketType::ConnAck),
             props(!c.properties.is_empty(), &c.properties)
         ),
         Packet::Publish(p) => write!(
@@ -281,9 +314,9 @@ fn describe(packet: &Packet) -> String {
         ),
         Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => write!(
             s,
-            " pid={} reason={:?}{}",
+            " pid={} reason={}{}",
             a.pid,
-            a.reason_code,
+            reason(a.reason_code, packet.packet_type()),
             props(!a.properties.is_empty(), &a.properties)
         ),
         Packet::Subscribe(p) => {
@@ -302,9 +335,9 @@ fn describe(packet: &Packet) -> String {
         }
         Packet::SubAck(p) => write!(
             s,
-            " pid={} codes={:?}{}",
+            " pid={} codes=[{}]{}",
             p.pid,
-            p.reason_codes,
+            reasons(&p.reason_codes, PacketType::SubAck),
             props(!p.properties.is_empty(), &p.properties)
         ),
         Packet::Unsubscribe(p) => {
@@ -318,26 +351,39 @@ fn describe(packet: &Packet) -> String {
         }
         Packet::UnsubAck(p) => write!(
             s,
-            " pid={} codes={:?}{}",
+            " pid={} codes=[{}]{}",
             p.pid,
-            p.reason_codes,
+            reasons(&p.reason_codes, PacketType::UnsubAck),
             props(!p.properties.is_empty(), &p.properties)
         ),
         Packet::PingReq | Packet::PingResp => Ok(()),
         Packet::Disconnect(d) => write!(
             s,
-            " reason={:?}{}",
-            d.reason_code,
+            " reason={}{}",
+            reason(d.reason_code, PacketType::Disconnect),
             props(!d.properties.is_empty(), &d.properties)
         ),
         Packet::Auth(a) => write!(
             s,
-            " reason={:?}{}",
-            a.reason_code,
+            " reason={}{}",
+            reason(a.reason_code, PacketType::Auth),
             props(!a.properties.is_empty(), &a.properties)
         ),
     };
     s
+}
+
+/// A reason code with the name it has in this packet: `0x00 Granted QoS 0` in SUBACK.
+fn reason(code: ReasonCode, packet: PacketType) -> String {
+    match code.name_in(packet) {
+        Some(name) => format!("0x{:02X} {name}", code.0),
+        None => format!("0x{:02X}", code.0),
+    }
+}
+
+fn reasons(codes: &[ReasonCode], packet: PacketType) -> String {
+    let named: Vec<String> = codes.iter().map(|&c| reason(c, packet)).collect();
+    named.join(", ")
 }
 
 fn props(present: bool, properties: &impl std::fmt::Display) -> String {

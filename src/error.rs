@@ -135,7 +135,7 @@ pub enum DecodeError {
     /// A reason code (or 3.1.1 return code) the packet may not carry ([MQTT-3.2.2-8],
     /// [MQTT-3.4.2-1], [MQTT-3.5.2-1], [MQTT-3.6.2-1], [MQTT-3.7.2-1], [MQTT-3.9.3-2],
     /// [MQTT-3.11.3-2], [MQTT-3.14.2-1], [MQTT-3.15.2-1]). `0x82`.
-    #[error("reason code {code} not allowed in {packet}")]
+    #[error("reason code 0x{:02X} not allowed in {packet}", .code.0)]
     InvalidReasonCode {
         /// The packet type.
         packet: PacketType,
@@ -282,7 +282,7 @@ pub enum EncodeError {
         encoder: Version,
     },
     /// A reason code the packet may not carry.
-    #[error("reason code {code} not allowed in {packet}")]
+    #[error("reason code 0x{:02X} not allowed in {packet}", .code.0)]
     InvalidReasonCode {
         /// The packet type.
         packet: PacketType,

@@ -23,11 +23,15 @@
 //!   copy that keeps the order received.
 //! - `#![no_std]` with `alloc`; `#![forbid(unsafe_code)]`.
 //!
+//! The buffer types of the API come with the crate: [`Bytes`], [`BytesMut`] and the whole
+//! [`bytes`] crate are re-exported, as is [`ByteString`], so a dependency on `mqtt-wire` alone
+//! is enough. With the `tokio-util` feature, `MqttCodec` frames a tokio
+//! socket into packets (`examples/tokio_client.rs`).
+//!
 //! ## Decoding a stream
 //!
 //! ```
-//! use bytes::BytesMut;
-//! use mqtt_wire::{Decoder, Packet, Version};
+//! use mqtt_wire::{BytesMut, Decoder, Packet, Version};
 //!
 //! let mut decoder = Decoder::new(Version::V3_1_1).with_max_packet_size(1 << 20);
 //! let mut buf = BytesMut::new();
@@ -48,8 +52,7 @@
 //! ## Encoding
 //!
 //! ```
-//! use bytes::{Bytes, BytesMut};
-//! use mqtt_wire::{ByteString, Packet, Publish, Version};
+//! use mqtt_wire::{ByteString, Bytes, BytesMut, Packet, Publish, Version};
 //!
 //! let mut buf = BytesMut::new();
 //! let publish = Publish::new(ByteString::from_static("a/b"), Bytes::from_static(b"hello"));
@@ -61,8 +64,9 @@
 //! ## Properties
 //!
 //! ```
-//! use bytes::{Bytes, BytesMut};
-//! use mqtt_wire::{decode_slice, ByteString, Packet, Publish, PublishProperties, Version};
+//! use mqtt_wire::{
+//!     decode_slice, ByteString, Bytes, BytesMut, Packet, Publish, PublishProperties, Version,
+//! };
 //!
 //! let properties = PublishProperties::builder();
 //! let properties = mqtt_wire::PublishPropertiesBuilder {
@@ -111,6 +115,7 @@ extern crate std;
 mod arbitrary;
 mod buffer;
 mod codec;
+mod debug;
 mod error;
 #[cfg(feature = "arbitrary")]
 #[doc(hidden)]
@@ -122,9 +127,13 @@ pub mod topic;
 mod types;
 
 pub use buffer::{Buffer, Str};
-pub use bytes::Bytes;
+/// The `bytes` crate this API is built on, so callers need no dependency of their own on it.
+pub use bytes;
+pub use bytes::{Bytes, BytesMut};
 pub use bytestring::ByteString;
 pub use codec::header::FixedHeader;
+#[cfg(feature = "tokio-util")]
+pub use codec::tokio::{CodecError, MqttCodec};
 pub use codec::varint;
 pub use codec::{Decoded, Decoder, Encoder, MAX_PACKET_SIZE, decode, decode_slice};
 pub use error::{DecodeError, EncodeError};

@@ -5,8 +5,13 @@ use core::fmt;
 
 /// An MQTT 5.0 reason code (Table B of the checklist, §2.4 of the 5.0 standard).
 ///
-/// A plain byte with named constants, so a value this crate has no name for still round-trips
-/// through [`fmt::Debug`]. Values below `0x80` report success, `0x80` and above failure.
+/// A plain byte with named constants, so a value this crate has no name for still round-trips.
+/// Values below `0x80` report success, `0x80` and above failure.
+///
+/// Some values mean different things in different packets (`0x00` is Success, Normal
+/// disconnection in DISCONNECT and Granted QoS 0 in SUBACK): [`ReasonCode::name_in`] gives the
+/// name for a packet, `Display` the code and its first name (`0x87 Not authorized`), and `Debug`
+/// only the number (`ReasonCode(0x87)`), which no context can make wrong.
 ///
 /// MQTT 3.1.1 packets use the same type: a 3.1.1 CONNACK return code is mapped to the 5.0 code
 /// with the same meaning (see [`ConnAck`](crate::ConnAck)), and 3.1.1 SUBACK codes (0, 1, 2,
@@ -24,7 +29,8 @@ macro_rules! reason_codes {
             )*
 
             /// The name the 5.0 standard gives this code, if it has one. Codes that share a value
-            /// (`0x00` is Success, Normal disconnection and Granted QoS 0) give the first name.
+            /// (`0x00` is Success, Normal disconnection and Granted QoS 0) give the first name;
+            /// [`ReasonCode::name_in`] gives the one a packet uses.
             pub const fn name(self) -> Option<&'static str> {
                 match self.0 {
                     $($value => Some($text),)*
@@ -126,6 +132,34 @@ impl ReasonCode {
         }
     }
 
+    /// The name this code has in a packet of type `packet`, `None` when that packet cannot carry
+    /// it ([`ReasonCode::is_valid_for`]).
+    ///
+    /// The names are those of the 5.0 standard. 3.1.1 packets share them: a decoded 3.1.1
+    /// CONNACK holds the 5.0 code of the same meaning ([`ReasonCode::from_v3_connack`]), and
+    /// 3.1.1 SUBACK codes are the same numbers (`0x80` Failure is named Unspecified error). So a
+    /// 5.0 CONNACK with `0x01`, which a 3.1.1-only server sends for "unacceptable protocol
+    /// version", has no name here: `0x01` is Granted QoS 1, a SUBACK code.
+    ///
+    /// ```
+    /// use mqtt_wire::{PacketType, ReasonCode};
+    ///
+    /// assert_eq!(ReasonCode(0x00).name_in(PacketType::SubAck), Some("Granted QoS 0"));
+    /// assert_eq!(ReasonCode(0x00).name_in(PacketType::Disconnect), Some("Normal disconnection"));
+    /// assert_eq!(ReasonCode(0x00).name_in(PacketType::PubAck), Some("Success"));
+    /// assert_eq!(ReasonCode(0x01).name_in(PacketType::ConnAck), None);
+    /// ```
+    pub const fn name_in(self, packet: PacketType) -> Option<&'static str> {
+        if !self.is_valid_for(packet) {
+            return None;
+        }
+        match (self.0, packet) {
+            (0x00, PacketType::Disconnect) => Some("Normal disconnection"),
+            (0x00, PacketType::SubAck) => Some("Granted QoS 0"),
+            _ => self.name(),
+        }
+    }
+
     /// The 5.0 code with the meaning of a 3.1.1 CONNACK return code (Table C), `None` for the
     /// reserved values 6..=255.
     pub const fn from_v3_connack(code: u8) -> Option<ReasonCode> {
@@ -159,18 +193,21 @@ impl ReasonCode {
     }
 }
 
+/// `ReasonCode(0x87)`: the number only, since a name depends on the packet.
 impl fmt::Debug for ReasonCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(name) => write!(f, "ReasonCode(0x{:02X} {})", self.0, name),
-            None => write!(f, "ReasonCode(0x{:02X})", self.0),
-        }
+        write!(f, "ReasonCode(0x{:02X})", self.0)
     }
 }
 
+/// `0x87 Not authorized`: the code and [`ReasonCode::name`], or the code alone when it has no
+/// name. `0x00` reads `0x00 Success`; use [`ReasonCode::name_in`] for a packet's own name.
 impl fmt::Display for ReasonCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "0x{:02X}", self.0)
+        match self.name() {
+            Some(name) => write!(f, "0x{:02X} {}", self.0, name),
+            None => write!(f, "0x{:02X}", self.0),
+        }
     }
 }
 
@@ -183,5 +220,98 @@ impl From<u8> for ReasonCode {
 impl From<ReasonCode> for u8 {
     fn from(code: ReasonCode) -> u8 {
         code.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use PacketType::*;
+    use alloc::format;
+
+    #[test]
+    fn display_gives_the_code_and_its_name() {
+        assert_eq!(
+            format!("{}", ReasonCode::NOT_AUTHORIZED),
+            "0x87 Not authorized"
+        );
+        assert_eq!(format!("{}", ReasonCode::SUCCESS), "0x00 Success");
+        assert_eq!(format!("{}", ReasonCode(0x03)), "0x03");
+        assert_eq!(format!("{}", ReasonCode(0xFF)), "0xFF");
+    }
+
+    #[test]
+    fn debug_gives_the_number_only() {
+        assert_eq!(
+            format!("{:?}", ReasonCode::GRANTED_QOS_1),
+            "ReasonCode(0x01)"
+        );
+        assert_eq!(format!("{:?}", ReasonCode(0xAB)), "ReasonCode(0xAB)");
+    }
+
+    #[test]
+    fn zero_is_named_by_its_packet() {
+        for packet in [ConnAck, PubAck, PubRec, PubRel, PubComp, UnsubAck, Auth] {
+            assert_eq!(ReasonCode(0).name_in(packet), Some("Success"), "{packet}");
+        }
+        assert_eq!(
+            ReasonCode(0).name_in(Disconnect),
+            Some("Normal disconnection")
+        );
+        assert_eq!(ReasonCode(0).name_in(SubAck), Some("Granted QoS 0"));
+        for packet in [Connect, Publish, Subscribe, Unsubscribe, PingReq, PingResp] {
+            assert_eq!(
+                ReasonCode(0).name_in(packet),
+                None,
+                "{packet} has no reason code"
+            );
+        }
+    }
+
+    #[test]
+    fn a_code_is_named_only_in_packets_that_may_carry_it() {
+        assert_eq!(ReasonCode(0x01).name_in(SubAck), Some("Granted QoS 1"));
+        // What a 3.1.1-only server answers a 5.0 CONNECT with (return code 1): not a 5.0 code.
+        assert_eq!(ReasonCode(0x01).name_in(ConnAck), None);
+        assert_eq!(
+            ReasonCode(0x04).name_in(Disconnect),
+            Some("Disconnect with Will Message")
+        );
+        assert_eq!(ReasonCode(0x04).name_in(PubAck), None);
+        assert_eq!(ReasonCode(0x87).name_in(ConnAck), Some("Not authorized"));
+        assert_eq!(
+            ReasonCode(0x92).name_in(PubRel),
+            Some("Packet Identifier not found")
+        );
+        assert_eq!(
+            ReasonCode(0x18).name_in(Auth),
+            Some("Continue authentication")
+        );
+        assert_eq!(ReasonCode(0x18).name_in(Disconnect), None);
+        // Every code valid for a packet has a name there.
+        for code in 0..=255u8 {
+            for packet in [
+                ConnAck, PubAck, PubRec, PubRel, PubComp, SubAck, UnsubAck, Disconnect, Auth,
+            ] {
+                let code = ReasonCode(code);
+                assert_eq!(code.name_in(packet).is_some(), code.is_valid_for(packet));
+            }
+        }
+    }
+
+    #[test]
+    fn decoded_v3_connack_codes_carry_the_5_0_name_of_their_meaning() {
+        let names = [1u8, 2, 3, 4, 5]
+            .map(|rc| ReasonCode::from_v3_connack(rc).and_then(|c| c.name_in(ConnAck)));
+        assert_eq!(
+            names,
+            [
+                Some("Unsupported Protocol Version"),
+                Some("Client Identifier not valid"),
+                Some("Server unavailable"),
+                Some("Bad User Name or Password"),
+                Some("Not authorized"),
+            ]
+        );
     }
 }

@@ -6,8 +6,12 @@ use core::num::NonZeroU16;
 /// The MQTT protocol version a packet is decoded or encoded for.
 ///
 /// The wire layout of most packets differs between 3.1.1 and 5.0, so every decode and encode call
-/// takes the version as a parameter. MQTT 3.1 (protocol name `MQIsdp`, level 3) differs from 3.1.1
-/// only in its CONNECT packet; every other packet uses the 3.1.1 layout.
+/// takes the version as a parameter. MQTT 3.1 (protocol name `MQIsdp`, level 3) has the packet
+/// layouts of 3.1.1, and the codec reads and writes it with the 3.1.1 rules. Two rules of 3.1
+/// are left to the session: a client identifier of 1 to 23 characters (the codec accepts any
+/// length, as 3.1.1 does; a 3.1 server answers others with CONNACK return code 2, identifier
+/// rejected) and SUBACK without the failure code `0x80`, which 3.1 lacks (the codec accepts and
+/// writes it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Version {

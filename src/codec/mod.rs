@@ -3,6 +3,8 @@
 
 pub(crate) mod header;
 pub(crate) mod read;
+#[cfg(feature = "tokio-util")]
+pub(crate) mod tokio;
 pub mod varint;
 pub(crate) mod write;
 

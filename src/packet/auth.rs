@@ -64,14 +64,56 @@ impl<B: Buffer> Auth<B> {
                 ));
             }
         }
-        // A reason code without properties is written with a Property Length of 0, the form the
-        // standard describes (it describes no 1-byte AUTH).
-        if version.is_v5() && self.reason_code != ReasonCode::SUCCESS && self.properties.is_empty()
-        {
-            s.put_u8(self.reason_code.0);
-            s.put_u8(0);
-            return Ok(());
-        }
+        // Only the empty AUTH goes without properties (checked above), so the shared writer's
+        // short forms never apply to a reason code other than Success.
         write_reason_and_properties(self.reason_code, &self.properties, version, s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::properties::AuthPropertiesBuilder;
+    use bytes::BytesMut;
+
+    fn encode(auth: Auth) -> Result<BytesMut, EncodeError> {
+        let mut buf = BytesMut::new();
+        crate::Packet::Auth(auth).encode(Version::V5, &mut buf)?;
+        Ok(buf)
+    }
+
+    #[test]
+    fn a_reason_code_without_a_method_is_refused_and_nothing_is_written() {
+        // §3.15.2.2.2: every AUTH but the empty one carries an Authentication Method.
+        let auth: Auth = Auth {
+            reason_code: ReasonCode::CONTINUE_AUTHENTICATION,
+            properties: AuthProperties::default(),
+        };
+        let mut buf = BytesMut::new();
+        let err = crate::Packet::Auth(auth).encode(Version::V5, &mut buf);
+        assert_eq!(
+            err,
+            Err(EncodeError::InvalidPropertyValue(
+                PropertyId::AuthenticationMethod
+            ))
+        );
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn empty_and_method_bearing_auth_encode() {
+        assert_eq!(&encode(Auth::default()).unwrap()[..], [0xF0, 0x00]);
+        let properties = AuthPropertiesBuilder {
+            authentication_method: Some("M".into()),
+            ..Default::default()
+        }
+        .build()
+        .unwrap();
+        let auth = Auth {
+            reason_code: ReasonCode::CONTINUE_AUTHENTICATION,
+            properties,
+        };
+        let expected = [0xF0, 0x06, 0x18, 0x04, 0x15, 0x00, 0x01, b'M'];
+        assert_eq!(&encode(auth).unwrap()[..], expected);
     }
 }

@@ -3,17 +3,22 @@
 use crate::buffer::{Buffer, Str};
 use crate::codec::read::Reader;
 use crate::codec::write::Sink;
+use crate::debug::{Redacted, Shortened};
 use crate::error::{DecodeError, EncodeError};
 use crate::properties::{self, ConnectProperties, WillProperties};
 use crate::topic::StringKind;
 use crate::types::{QoS, Version};
 use bytes::Bytes;
+use core::fmt;
 
 /// CONNECT: a client asks to open a session.
 ///
 /// CONNECT announces its own protocol version, so it decodes whatever version the decoder was
 /// set to, and [`Connect::protocol`] tells which it was.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// `Debug` shows the password by its length only, and the will payload by its length and first
+/// bytes.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Connect<B: Buffer = Bytes> {
     /// The protocol version from the protocol name and level.
     pub protocol: Version,
@@ -34,7 +39,7 @@ pub struct Connect<B: Buffer = Bytes> {
 }
 
 /// The will message of a CONNECT.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Will<B: Buffer = Bytes> {
     /// Will QoS.
     pub qos: QoS,
@@ -46,6 +51,36 @@ pub struct Will<B: Buffer = Bytes> {
     pub topic: Str<B>,
     /// The will payload (binary).
     pub payload: B,
+}
+
+impl<B: Buffer> fmt::Debug for Connect<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connect")
+            .field("protocol", &self.protocol)
+            .field("clean_start", &self.clean_start)
+            .field("keep_alive", &self.keep_alive)
+            .field("properties", &self.properties)
+            .field("client_id", &self.client_id)
+            .field("will", &self.will)
+            .field("username", &self.username)
+            .field(
+                "password",
+                &self.password.as_ref().map(|p| Redacted(p.as_ref().len())),
+            )
+            .finish()
+    }
+}
+
+impl<B: Buffer> fmt::Debug for Will<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Will")
+            .field("qos", &self.qos)
+            .field("retain", &self.retain)
+            .field("properties", &self.properties)
+            .field("topic", &self.topic)
+            .field("payload", &Shortened(self.payload.as_ref()))
+            .finish()
+    }
 }
 
 impl<B: Buffer> Connect<B> {

@@ -4,15 +4,19 @@ use crate::buffer::{Buffer, Str};
 use crate::codec::read::Reader;
 use crate::codec::varint;
 use crate::codec::write::Sink;
+use crate::debug::Shortened;
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::frame_size;
 use crate::properties::{self, PublishProperties};
 use crate::topic::{self, StringKind};
 use crate::types::{PacketType, QosPid, Version};
 use bytes::{Bytes, BytesMut};
+use core::fmt;
 
 /// PUBLISH: an application message, sent by either side.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// `Debug` shows the payload by its length and first bytes.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Publish<B: Buffer = Bytes> {
     /// DUP: this is a re-delivery ([MQTT-3.3.1-1]). Never set with QoS 0 ([MQTT-3.3.1-2]).
     pub dup: bool,
@@ -26,6 +30,19 @@ pub struct Publish<B: Buffer = Bytes> {
     pub properties: PublishProperties<B>,
     /// The application payload, shared with the received frame.
     pub payload: B,
+}
+
+impl<B: Buffer> fmt::Debug for Publish<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Publish")
+            .field("dup", &self.dup)
+            .field("qos", &self.qos)
+            .field("retain", &self.retain)
+            .field("topic", &self.topic)
+            .field("properties", &self.properties)
+            .field("payload", &Shortened(self.payload.as_ref()))
+            .finish()
+    }
 }
 
 impl<B: Buffer> Publish<B> {

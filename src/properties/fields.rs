@@ -13,7 +13,7 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 /// A builder field's type, and what an accessor of the validated block returns for it.
-pub(crate) trait Field: Sized {
+pub(crate) trait Field: Sized + core::fmt::Debug {
     /// The accessor's type: borrowed from the block.
     type Get<'a>;
     /// Reads property `id` from a validated block.
@@ -24,6 +24,10 @@ pub(crate) trait Field: Sized {
     fn write<S: Sink>(&self, id: PropertyId, s: &mut S) -> Result<(), EncodeError>;
     /// True when the field holds no property.
     fn is_absent(&self) -> bool;
+    /// The field as the builder's `Debug` shows it: as it is, but binary data shortened.
+    fn shown(&self, _id: PropertyId) -> impl core::fmt::Debug + '_ {
+        self
+    }
 }
 
 /// Checks an integer the way decoding does, with the encoder's error.
@@ -35,7 +39,7 @@ fn encode_check(id: PropertyId, v: u32) -> Result<(), EncodeError> {
 }
 
 /// The value of an integer property as the builder holds it.
-pub(crate) trait IntValue: Copy {
+pub(crate) trait IntValue: Copy + core::fmt::Debug {
     /// The value read from the block (validated, so always in range).
     fn from_u32(v: u32) -> Option<Self>;
     /// The value as written.
@@ -172,6 +176,9 @@ impl Field for Option<Bytes> {
     }
     fn is_absent(&self) -> bool {
         self.is_none()
+    }
+    fn shown(&self, id: PropertyId) -> impl core::fmt::Debug + '_ {
+        self.as_ref().map(|v| super::ShownBinary(id, v))
     }
 }
 

@@ -17,6 +17,7 @@ use crate::buffer::Buffer;
 use crate::codec::read::Reader;
 use crate::codec::varint;
 use crate::codec::write::Sink;
+use crate::debug::{Redacted, Shortened};
 use crate::error::{DecodeError, EncodeError};
 use crate::topic::{self, StringKind};
 use crate::types::PacketType;
@@ -107,7 +108,9 @@ impl PropertyId {
 }
 
 /// A property value as it appears in a validated property block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// `Debug` shows Binary Data by its length and first bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PropertyValue<'a> {
     /// A Byte, Two Byte, Four Byte or Variable Byte Integer.
     Int(u32),
@@ -117,6 +120,47 @@ pub enum PropertyValue<'a> {
     Binary(&'a [u8]),
     /// A UTF-8 String Pair (User Property): name and value.
     Pair(&'a str, &'a str),
+}
+
+impl core::fmt::Debug for PropertyValue<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            PropertyValue::Int(v) => f.debug_tuple("Int").field(v).finish(),
+            PropertyValue::String(v) => f.debug_tuple("String").field(v).finish(),
+            PropertyValue::Binary(v) => f.debug_tuple("Binary").field(&Shortened(v)).finish(),
+            PropertyValue::Pair(k, v) => f.debug_tuple("Pair").field(k).field(v).finish(),
+        }
+    }
+}
+
+/// A Binary Data property for `Debug` and `Display`: Authentication Data by its length only
+/// (it may be a credential), other data by its length and first bytes.
+pub(crate) struct ShownBinary<'a>(pub(crate) PropertyId, pub(crate) &'a [u8]);
+
+impl core::fmt::Debug for ShownBinary<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            PropertyId::AuthenticationData => Redacted(self.1.len()).fmt(f),
+            _ => Shortened(self.1).fmt(f),
+        }
+    }
+}
+
+/// A property of a set for `Debug`: `(id, value)`, with Authentication Data by length only.
+pub(crate) struct ShownProperty<'a>(pub(crate) PropertyId, pub(crate) PropertyValue<'a>);
+
+impl core::fmt::Debug for ShownProperty<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut t = f.debug_tuple("");
+        t.field(&self.0);
+        match self.1 {
+            PropertyValue::Binary(b) if self.0 == PropertyId::AuthenticationData => {
+                t.field(&format_args!("Binary({:?})", Redacted(b.len())))
+            }
+            value => t.field(&value),
+        };
+        t.finish()
+    }
 }
 
 /// Checks a numeric value against the range its property allows (§3.1.2.11, §3.2.2.3,
@@ -431,6 +475,26 @@ mod tests {
         validate(bytes, allowed, repeatable, PacketType::Publish).unwrap();
         let borrowed = PublishProperties::<&[u8]>::from_validated(bytes);
         assert_eq!(PublishProperties::copy_from(&borrowed), p);
+    }
+
+    #[test]
+    fn binary_values_are_shortened_and_authentication_data_hidden() {
+        let long = [b'x'; 40];
+        let text = alloc::format!("{:?}", PropertyValue::Binary(&long));
+        assert_eq!(text, "Binary(<40 bytes: b\"xxxxxxxxxxxxxxxx\"..>)");
+        let set = AuthPropertiesBuilder {
+            authentication_method: Some("M".into()),
+            authentication_data: Some(Bytes::from_static(b"secret")),
+            ..Default::default()
+        }
+        .build()
+        .unwrap();
+        let text = alloc::format!("{set:?} {set}");
+        assert_eq!(
+            text,
+            "[(AuthenticationMethod, String(\"M\")), (AuthenticationData, Binary(<6 bytes>))] \
+             {authentication_method: \"M\", authentication_data: <6 bytes>}"
+        );
     }
 
     #[test]

@@ -11,38 +11,67 @@
 
 use super::fields::Field;
 use super::{PropertyId, PropertyIter, PropertySet, SubscriptionIdentifiers, UserProperties};
+use super::{ShownBinary, ShownProperty};
 use crate::buffer::Buffer;
 use crate::codec::write::{Counter, Sink};
 use crate::error::EncodeError;
 use crate::types::QoS;
-use alloc::format;
-use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::{Bytes, BytesMut};
 use bytestring::ByteString;
+use core::fmt;
 
-/// A getter's value as text when it is present, for `Display`.
+/// A getter's value, for `Display`: whether it is present, and how it is written.
 trait Present {
-    fn present(self) -> Option<String>;
+    fn is_present(&self) -> bool;
+    fn show(&self, id: PropertyId, f: &mut fmt::Formatter<'_>) -> fmt::Result;
 }
 
-impl<T: core::fmt::Debug> Present for Option<T> {
-    fn present(self) -> Option<String> {
-        self.map(|v| format!("{v:?}"))
+macro_rules! present_as_debug {
+    ($($t:ty),*) => {$(
+        impl Present for Option<$t> {
+            fn is_present(&self) -> bool {
+                self.is_some()
+            }
+            fn show(&self, _: PropertyId, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    Some(v) => fmt::Debug::fmt(v, f),
+                    None => Ok(()),
+                }
+            }
+        }
+    )*};
+}
+
+present_as_debug!(bool, u16, u32, QoS, &str);
+
+impl Present for Option<&[u8]> {
+    fn is_present(&self) -> bool {
+        self.is_some()
+    }
+    fn show(&self, id: PropertyId, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Some(v) => fmt::Debug::fmt(&ShownBinary(id, v), f),
+            None => Ok(()),
+        }
     }
 }
 
 impl Present for UserProperties<'_> {
-    fn present(self) -> Option<String> {
-        let all: Vec<_> = self.collect();
-        (!all.is_empty()).then(|| format!("{all:?}"))
+    fn is_present(&self) -> bool {
+        self.clone().next().is_some()
+    }
+    fn show(&self, _: PropertyId, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
     }
 }
 
 impl Present for SubscriptionIdentifiers<'_> {
-    fn present(self) -> Option<String> {
-        let all: Vec<_> = self.collect();
-        (!all.is_empty()).then(|| format!("{all:?}"))
+    fn is_present(&self) -> bool {
+        self.clone().next().is_some()
+    }
+    fn show(&self, _: PropertyId, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
     }
 }
 
@@ -115,25 +144,30 @@ macro_rules! property_set {
             }
         }
 
-        impl<B: Buffer> core::fmt::Debug for $name<B> {
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                f.debug_list().entries(self.iter()).finish()
+        /// The properties in wire order; Authentication Data by its length only, other
+        /// binary data by its length and first bytes.
+        impl<B: Buffer> fmt::Debug for $name<B> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_list()
+                    .entries(self.iter().map(|(id, value)| ShownProperty(id, value)))
+                    .finish()
             }
         }
 
-        /// Only the properties present, as `{name: value, ...}`.
-        impl<B: Buffer> core::fmt::Display for $name<B> {
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                let mut first = true;
+        /// Only the properties present, as `{name: value, ...}`; binary data as in `Debug`.
+        impl<B: Buffer> fmt::Display for $name<B> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let mut sep = "";
                 f.write_str("{")?;
                 $(
-                    if let Some(value) = Present::present(self.$field()) {
-                        let sep = if first { "" } else { ", " };
-                        first = false;
-                        write!(f, "{}{}: {}", sep, stringify!($field), value)?;
+                    let value = self.$field();
+                    if Present::is_present(&value) {
+                        write!(f, "{}{}: ", sep, stringify!($field))?;
+                        Present::show(&value, PropertyId::$id, f)?;
+                        sep = ", ";
                     }
                 )*
-                let _ = first;
+                let _ = sep;
                 f.write_str("}")
             }
         }
@@ -154,9 +188,19 @@ macro_rules! property_set {
         }
 
         #[doc = concat!("The values of a new [`", stringify!($name), "`]: set the fields, then call [`", stringify!($builder), "::build`].")]
-        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        #[derive(Clone, Default, PartialEq, Eq)]
         pub struct $builder {
             $( $(#[$fmeta])* pub $field: $bty, )*
+        }
+
+        /// The fields; Authentication Data by its length only, other binary data by its
+        /// length and first bytes.
+        impl fmt::Debug for $builder {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($builder))
+                    $( .field(stringify!($field), &self.$field.shown(PropertyId::$id)) )*
+                    .finish()
+            }
         }
 
         impl $builder {
