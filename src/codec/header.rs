@@ -20,6 +20,11 @@ pub struct FixedHeader {
 }
 
 impl FixedHeader {
+    /// The remaining length is written in its shortest form.
+    pub(crate) const fn is_minimal(&self) -> bool {
+        self.header_len == 1 + varint::encoded_len(self.remaining_length)
+    }
+
     /// Bytes the whole packet takes: fixed header plus remaining length.
     pub const fn frame_len(&self) -> usize {
         self.header_len + self.remaining_length as usize
@@ -35,7 +40,9 @@ impl FixedHeader {
     /// packet fits in `max_packet_size` bytes.
     ///
     /// 3.1.1 states no rule against a remaining length in a longer form than needed (`80 00`
-    /// for 0), so on 3.1.1 and 3.1 such a length is accepted as read.
+    /// for 0), so on 3.1.1 and 3.1 such a length is accepted as read. A CONNECT is framed by the
+    /// version it announces, not by `version`: its length is read in any form here, and decoding
+    /// its body refuses a longer form than needed when the CONNECT is for 5.0.
     #[inline(always)]
     pub fn parse(
         buf: &[u8],
@@ -69,7 +76,9 @@ impl FixedHeader {
             });
         }
         let rest = buf.get(1..).unwrap_or_default();
-        let decoded = if version.is_v5() {
+        // A CONNECT announces its own version, which is not known yet: it is framed leniently
+        // here and `Connect::read` refuses a non-minimal length once it has read a 5.0 level.
+        let decoded = if version.is_v5() && packet_type != PacketType::Connect {
             varint::decode_minimal(rest)?
         } else {
             varint::decode(rest)?

@@ -150,7 +150,9 @@ impl<B: Buffer> Packet<B> {
             PacketType::PubRec => Packet::PubRec(Ack::read(r, version)?),
             PacketType::PubRel => Packet::PubRel(Ack::read(r, version)?),
             PacketType::PubComp => Packet::PubComp(Ack::read(r, version)?),
-            PacketType::Connect => Packet::Connect(Box::new(Connect::read(r)?)),
+            PacketType::Connect => {
+                Packet::Connect(Box::new(Connect::read(r, header.is_minimal())?))
+            }
             PacketType::ConnAck => Packet::ConnAck(Box::new(ConnAck::read(r, version)?)),
             PacketType::Subscribe => Packet::Subscribe(Subscribe::read(r, version)?),
             PacketType::SubAck => Packet::SubAck(SubAck::read(r, version)?),
