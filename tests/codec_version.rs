@@ -3,7 +3,9 @@
 //! the first CONNECT it decodes.
 
 use bytes::{Bytes, BytesMut};
-use mqtt_wire::{DecodeError, Decoder, Packet, ReasonCode, Version, decode, decode_slice};
+use mqtt_wire::{
+    DecodeError, Decoder, Packet, PacketType, ReasonCode, Side, Version, decode, decode_slice,
+};
 
 const VERSIONS: [Version; 3] = [Version::V3_1, Version::V3_1_1, Version::V5];
 
@@ -113,4 +115,88 @@ fn stream_started_at_3_1_1_refuses_a_5_0_connect_with_lenient_framing_mqtt_1_5_5
     // adopt the refused CONNECT's version.
     assert!(buf.is_empty());
     assert_eq!(decoder.version(), Version::V3_1_1);
+}
+
+/// A 5.0 CONNECT (client id "c1") in its shortest form.
+const CONNECT_5_0: &[u8] = &[
+    0x10, 0x0F, 0x00, 0x04, b'M', b'Q', b'T', b'T', 0x05, 0x02, 0x00, 0x3C, 0x00, 0x00, 0x02, b'c',
+    b'1',
+];
+
+/// A 3.1.1 CONNECT (client id "c1") in its shortest form.
+const CONNECT_3_1_1: &[u8] = &[
+    0x10, 0x0E, 0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0x02, 0x00, 0x3C, 0x00, 0x02, b'c', b'1',
+];
+
+#[test]
+fn only_the_first_connect_switches_the_version_mqtt_3_1_0_2() {
+    for decoder in [
+        Decoder::new(Version::V3_1_1),
+        Decoder::new(Version::V3_1_1).receiving_from(Side::Client),
+    ] {
+        let mut decoder = decoder;
+        assert_eq!(decoder.connect_version(), None);
+        stream_decode(&mut decoder, CONNECT_5_0).unwrap();
+        assert_eq!(decoder.version(), Version::V5);
+        assert_eq!(decoder.connect_version(), Some(Version::V5));
+        // A second CONNECT is a protocol error for the session to act on ([MQTT-3.1.0-2]): the
+        // codec returns it as decoded and keeps the version of the first.
+        let second = stream_decode(&mut decoder, CONNECT_3_1_1).unwrap();
+        assert!(matches!(second, Packet::Connect(c) if c.protocol == Version::V3_1_1));
+        assert_eq!(decoder.version(), Version::V5);
+        assert_eq!(decoder.connect_version(), Some(Version::V5));
+        // The same through `decode_from`.
+        let (again, _) = decoder
+            .decode_from(&CONNECT_3_1_1)
+            .unwrap()
+            .expect("whole packet");
+        assert!(matches!(again, Packet::Connect(_)));
+        assert_eq!(decoder.version(), Version::V5);
+    }
+}
+
+#[test]
+fn first_connect_through_decode_from_switches_the_version() {
+    let mut decoder = Decoder::new(Version::V5);
+    let (packet, used) = decoder.decode_from(&CONNECT_3_1_1).unwrap().unwrap();
+    assert!(matches!(packet, Packet::Connect(_)));
+    assert_eq!(used, CONNECT_3_1_1.len());
+    assert_eq!(decoder.version(), Version::V3_1_1);
+    assert_eq!(decoder.connect_version(), Some(Version::V3_1_1));
+}
+
+#[test]
+fn decoder_receiving_from_the_server_never_switches() {
+    let mut decoder = Decoder::new(Version::V5).receiving_from(Side::Server);
+    let err = stream_decode(&mut decoder, CONNECT_3_1_1).unwrap_err();
+    assert_eq!(
+        err,
+        DecodeError::WrongDirection {
+            packet: PacketType::Connect,
+            from: Side::Server
+        }
+    );
+    assert_eq!(decoder.version(), Version::V5);
+    assert_eq!(decoder.connect_version(), None);
+}
+
+#[test]
+fn refused_connect_does_not_switch_the_version() {
+    // A 3.1.1 CONNECT with the reserved flag set ([MQTT-3.1.2-3]).
+    let mut bytes = CONNECT_3_1_1.to_vec();
+    bytes[9] |= 0x01;
+    let mut decoder = Decoder::new(Version::V5);
+    let err = stream_decode(&mut decoder, &bytes).unwrap_err();
+    assert_eq!(err, DecodeError::ConnectReservedFlag);
+    assert_eq!(decoder.version(), Version::V5);
+    assert_eq!(decoder.connect_version(), None);
+}
+
+#[test]
+fn set_version_leaves_the_reported_connect_version() {
+    let mut decoder = Decoder::new(Version::V5);
+    stream_decode(&mut decoder, CONNECT_3_1_1).unwrap();
+    decoder.set_version(Version::V5);
+    assert_eq!(decoder.version(), Version::V5);
+    assert_eq!(decoder.connect_version(), Some(Version::V3_1_1));
 }

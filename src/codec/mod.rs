@@ -91,6 +91,8 @@ pub struct Decoder {
     version: Version,
     max_packet_size: u32,
     from: Option<Side>,
+    /// The version of the first CONNECT decoded, once the decoder has adopted it.
+    connect_version: Option<Version>,
 }
 
 impl Decoder {
@@ -101,6 +103,7 @@ impl Decoder {
             version,
             max_packet_size: MAX_PACKET_SIZE,
             from: None,
+            connect_version: None,
         }
     }
 
@@ -137,6 +140,30 @@ impl Decoder {
         self.max_packet_size
     }
 
+    /// The protocol version announced by the first CONNECT this decoder decoded, which it has
+    /// switched to; `None` until then (and always on a decoder receiving from the server).
+    ///
+    /// A server reads it after the first packet of a connection to learn the client's version
+    /// (and set its [`Encoder`]'s to match). It never changes after it is set: a second CONNECT
+    /// neither changes it nor the decoder's version.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use mqtt_wire::{Decoder, Side, Version};
+    ///
+    /// let mut decoder = Decoder::new(Version::V5).receiving_from(Side::Client);
+    /// assert_eq!(decoder.connect_version(), None);
+    /// // A 3.1.1 CONNECT: protocol "MQTT", level 4, clean session, keep alive 60, client id "c1".
+    /// let mut buf = BytesMut::from(&b"\x10\x0e\x00\x04MQTT\x04\x02\x00\x3c\x00\x02c1"[..]);
+    /// decoder.decode(&mut buf)?;
+    /// assert_eq!(decoder.connect_version(), Some(Version::V3_1_1));
+    /// assert_eq!(decoder.version(), Version::V3_1_1);
+    /// # Ok::<(), mqtt_wire::DecodeError>(())
+    /// ```
+    pub const fn connect_version(&self) -> Option<Version> {
+        self.connect_version
+    }
+
     /// Takes one whole packet off the front of `src`.
     ///
     /// - `Ok(None)`: `src` holds no whole packet yet; it is left untouched.
@@ -146,9 +173,15 @@ impl Decoder {
     ///   too large): `src` is left untouched.
     /// - `Err(_)` from the body: the packet's bytes were removed.
     ///
-    /// Either error means the connection must be closed. After decoding a CONNECT, the decoder
-    /// switches to the version that CONNECT announced, so a server can start every connection
-    /// with any version.
+    /// Either error means the connection must be closed.
+    ///
+    /// A CONNECT is framed and parsed by the version it announces, whatever the decoder's
+    /// version. After decoding the *first* CONNECT, the decoder switches to that version and
+    /// [`Decoder::connect_version`] reports it, so a server can start every connection's decoder
+    /// with any version. A later CONNECT is returned as decoded but changes nothing: a second
+    /// CONNECT is a protocol error the session must act on ([MQTT-3.1.0-2]). A decoder receiving
+    /// from the server never switches (a server sends no CONNECT; one is refused as
+    /// [`DecodeError::WrongDirection`]).
     #[inline(always)]
     pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Packet<Bytes>>, DecodeError> {
         let Some(header) = FixedHeader::parse(src, self.version, self.max_packet_size)? else {
@@ -178,13 +211,19 @@ impl Decoder {
         }
     }
 
-    /// Checks who sent `packet`, and adopts the version of a CONNECT.
+    /// Checks who sent `packet`, and adopts the version of the first CONNECT.
     #[inline(always)]
     fn finish<B: Buffer>(&mut self, packet: &Packet<B>) -> Result<(), DecodeError> {
         if let Some(from) = self.from {
             packet.check_sender(from, self.version)?;
         }
-        if let Packet::Connect(connect) = packet {
+        // [MQTT-3.1.0-2]: a client sends CONNECT once per connection; a second one is the
+        // session's to refuse, so the codec does not act on it. A server sends none.
+        if let Packet::Connect(connect) = packet
+            && self.connect_version.is_none()
+            && self.from != Some(Side::Server)
+        {
+            self.connect_version = Some(connect.protocol);
             self.version = connect.protocol;
         }
         Ok(())
