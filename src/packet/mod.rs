@@ -104,9 +104,9 @@ impl<B: Buffer> Packet<B> {
     ) -> Result<Packet<B>, DecodeError> {
         let r = &mut Reader::new(
             src,
-            header.header_len,
+            header.header_len(),
             header.frame_len(),
-            header.packet_type,
+            header.packet_type(),
         );
         Packet::read_body(r, header, version)
     }
@@ -121,9 +121,9 @@ impl<B: Buffer> Packet<B> {
     ) -> Result<Packet<B>, DecodeError> {
         let mut r = Reader::new(
             &frame,
-            header.header_len,
+            header.header_len(),
             header.frame_len(),
-            header.packet_type,
+            header.packet_type(),
         );
         r.defer_rest();
         let mut packet = Packet::read_body(&mut r, header, version)?;
@@ -139,12 +139,12 @@ impl<B: Buffer> Packet<B> {
         header: &FixedHeader,
         version: Version,
     ) -> Result<Packet<B>, DecodeError> {
-        let kind = header.packet_type;
+        let kind = header.packet_type();
         let packet = match kind {
             // The payload runs to the end of the packet, so nothing can be left over; returning
             // at once lets the packet be built in the caller's slot instead of moved there.
             PacketType::Publish => {
-                return Publish::read(r, header.flags, version).map(Packet::Publish);
+                return Publish::read(r, header.flags(), version).map(Packet::Publish);
             }
             PacketType::PubAck => Packet::PubAck(Ack::read(r, version)?),
             PacketType::PubRec => Packet::PubRec(Ack::read(r, version)?),
