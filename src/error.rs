@@ -11,7 +11,7 @@ use crate::reason::ReasonCode;
 use crate::types::{PacketType, Side, Version};
 
 /// A byte sequence that is not a valid MQTT packet. The connection it came from must be closed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DecodeError {
     /// A variable byte integer continues past its fourth byte (§1.5.5 / §2.2.3). `0x81`.
@@ -310,4 +310,22 @@ pub enum EncodeError {
     /// No Local on a shared subscription ([MQTT-3.8.3-4]).
     #[error("No Local on a shared subscription [MQTT-3.8.3-4]")]
     NoLocalOnSharedSubscription,
+    /// A packet the encoder's side never sends (CONNACK from a client, CONNECT from a server,
+    /// DISCONNECT from a 3.1.1 server, ...; §2.1.2 Table 2-1). Checked only by an encoder that
+    /// knows its side ([`Encoder::sending_as`](crate::Encoder::sending_as)).
+    #[error("{packet} is never sent by a {from}")]
+    WrongDirection {
+        /// The packet type.
+        packet: PacketType,
+        /// The side the encoder sends as.
+        from: Side,
+    },
+    /// A client's PUBLISH with a Subscription Identifier ([MQTT-3.3.4-6]), refused by an encoder
+    /// sending as the client.
+    #[error("PUBLISH from a client with a Subscription Identifier")]
+    SubscriptionIdentifierFromClient,
+    /// A server's DISCONNECT with a Session Expiry Interval ([MQTT-3.14.2-2]), refused by an
+    /// encoder sending as the server.
+    #[error("DISCONNECT from a server with a Session Expiry Interval")]
+    SessionExpiryFromServer,
 }

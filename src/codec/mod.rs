@@ -86,7 +86,7 @@ pub fn decode_slice(
 /// assert_eq!(&buf[..], &[0xD0]);
 /// # Ok::<(), mqtt_wire::DecodeError>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decoder {
     version: Version,
     max_packet_size: u32,
@@ -138,6 +138,23 @@ impl Decoder {
     /// The configured maximum packet size.
     pub const fn max_packet_size(&self) -> u32 {
         self.max_packet_size
+    }
+
+    /// Refuse the following packets when larger than `max` bytes (see
+    /// [`Decoder::with_max_packet_size`]); for a limit that changes on a live connection.
+    pub fn set_max_packet_size(&mut self, max: u32) {
+        self.max_packet_size = max;
+    }
+
+    /// Who the packets come from, when the decoder was told ([`Decoder::receiving_from`]).
+    pub const fn sender(&self) -> Option<Side> {
+        self.from
+    }
+
+    /// Check the following packets against the rules for packets sent by `side` (see
+    /// [`Decoder::receiving_from`]), or, with `None`, against none of them.
+    pub fn set_receiving_from(&mut self, side: Option<Side>) {
+        self.from = side;
     }
 
     /// The protocol version announced by the first CONNECT this decoder decoded, which it has
@@ -239,22 +256,44 @@ impl Decoder {
 ///
 /// let encoder = Encoder::new(Version::V3_1_1);
 /// let mut buf = BytesMut::new();
-/// encoder.encode(&Packet::<bytes::Bytes>::PingReq, &mut buf)?;
+/// encoder.encode(&Packet::ping_req(), &mut buf)?;
 /// assert_eq!(&buf[..], &[0xC0, 0x00]);
 /// # Ok::<(), mqtt_wire::EncodeError>(())
 /// ```
-#[derive(Debug, Clone)]
+///
+/// An encoder told its side ([`Encoder::sending_as`]) also refuses what the peer's sided
+/// [`Decoder`] would refuse: packet types that side never sends, a Subscription Identifier in a
+/// client's PUBLISH, a Session Expiry Interval in a server's DISCONNECT. Without a side these
+/// packets encode, and a peer that checks the sender refuses them.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use mqtt_wire::{EncodeError, Encoder, Packet, PacketType, Side, Version};
+///
+/// let server = Encoder::new(Version::V3_1_1).sending_as(Side::Server);
+/// let mut buf = BytesMut::new();
+/// // 3.1.1 has no DISCONNECT from the server (§3.14).
+/// assert_eq!(
+///     server.encode(&Packet::disconnect(), &mut buf),
+///     Err(EncodeError::WrongDirection { packet: PacketType::Disconnect, from: Side::Server })
+/// );
+/// assert!(buf.is_empty());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Encoder {
     version: Version,
     max_packet_size: u32,
+    side: Option<Side>,
 }
 
 impl Encoder {
-    /// An encoder for `version` with the protocol's own size limit.
+    /// An encoder for `version` with the protocol's own size limit, checking no rule that
+    /// depends on who sends (see [`Encoder::sending_as`]).
     pub const fn new(version: Version) -> Encoder {
         Encoder {
             version,
             max_packet_size: MAX_PACKET_SIZE,
+            side: None,
         }
     }
 
@@ -264,9 +303,49 @@ impl Encoder {
         self
     }
 
+    /// Also check the rules that depend on who sends: the packets are sent by `side`. A client
+    /// encodes with `sending_as(Side::Client)`, a server with `sending_as(Side::Server)`; the
+    /// mirror of [`Decoder::receiving_from`]. Refuses packets that side never sends
+    /// ([`EncodeError::WrongDirection`]: CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ from a server;
+    /// CONNACK, SUBACK, UNSUBACK, PINGRESP from a client; DISCONNECT from a 3.1.1 server), a
+    /// Subscription Identifier in a client's PUBLISH ([MQTT-3.3.4-6]) and a Session Expiry
+    /// Interval in a server's DISCONNECT ([MQTT-3.14.2-2]).
+    pub const fn sending_as(mut self, side: Side) -> Encoder {
+        self.side = Some(side);
+        self
+    }
+
     /// The version packets are encoded for.
     pub const fn version(&self) -> Version {
         self.version
+    }
+
+    /// Encode the following packets for `version` (a server sets it to the version of the
+    /// client's CONNECT, [`Decoder::connect_version`]).
+    pub fn set_version(&mut self, version: Version) {
+        self.version = version;
+    }
+
+    /// The configured maximum packet size.
+    pub const fn max_packet_size(&self) -> u32 {
+        self.max_packet_size
+    }
+
+    /// Refuse the following packets when larger than `max` bytes (for example once the peer's
+    /// Maximum Packet Size is known from its CONNECT or CONNACK).
+    pub fn set_max_packet_size(&mut self, max: u32) {
+        self.max_packet_size = max;
+    }
+
+    /// The side the packets are sent by, when the encoder was told ([`Encoder::sending_as`]).
+    pub const fn side(&self) -> Option<Side> {
+        self.side
+    }
+
+    /// Check the following packets against the rules for packets sent by `side` (see
+    /// [`Encoder::sending_as`]), or, with `None`, against none of them.
+    pub fn set_sending_as(&mut self, side: Option<Side>) {
+        self.side = side;
     }
 
     /// Appends `packet` to `dst` and returns the number of bytes written. On error nothing is
@@ -277,6 +356,9 @@ impl Encoder {
         packet: &Packet<B>,
         dst: &mut BytesMut,
     ) -> Result<usize, EncodeError> {
+        if let Some(side) = self.side {
+            packet.check_send(side, self.version)?;
+        }
         packet.encode_limited(self.version, self.max_packet_size, dst)
     }
 }

@@ -6,6 +6,7 @@
 
 mod ack;
 mod auth;
+mod build;
 mod connack;
 mod connect;
 mod disconnect;
@@ -36,8 +37,25 @@ use crate::types::{PacketType, Side, Version};
 use alloc::boxed::Box;
 use bytes::{Bytes, BytesMut};
 
+/// A rule about who sends a packet, broken (see [`Packet::sender_rule`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SenderRule {
+    /// A packet type the side never sends.
+    WrongDirection(PacketType),
+    /// [MQTT-3.3.4-6]
+    SubscriptionIdentifierFromClient,
+    /// [MQTT-3.14.2-2]
+    SessionExpiryFromServer,
+}
+
 /// An MQTT control packet, generic over the storage its fields share: [`Bytes`] (the default)
 /// or `&[u8]`.
+///
+/// Packets made only of defaults and plain values have constructors that fix the storage to
+/// `Bytes`, since a default type parameter does not drive inference (`Packet::PingReq` alone
+/// would need `Packet::<Bytes>::PingReq`): [`Packet::ping_req`], [`Packet::ping_resp`],
+/// [`Packet::disconnect`], [`Packet::disconnect_with`], [`Packet::conn_ack`],
+/// [`Packet::pub_ack`], [`Packet::pub_rec`], [`Packet::pub_rel`], [`Packet::pub_comp`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Packet<B: Buffer = Bytes> {
     /// CONNECT: client asks to connect. Boxed: it is large and comes once per connection, and
@@ -169,11 +187,12 @@ impl<B: Buffer> Packet<B> {
         Ok(packet)
     }
 
-    /// Checks the rules that depend on who sent the packet: the packet types each side sends
-    /// (§2.1.2, Table 2-1; DISCONNECT only from the client in 3.1.1, §3.14), no Subscription
-    /// Identifier in a client's PUBLISH ([MQTT-3.3.4-6]), no Session Expiry Interval in a
-    /// server's DISCONNECT ([MQTT-3.14.2-2]).
-    pub(crate) fn check_sender(&self, from: Side, version: Version) -> Result<(), DecodeError> {
+    /// The rule that depends on who sends the packet which `from` sending it would break: the
+    /// packet types each side sends (§2.1.2 Table 2-1 5.0 / §2.2.1 3.1.1; DISCONNECT only from
+    /// the client in 3.1.1, §3.14), no Subscription Identifier in a client's PUBLISH
+    /// ([MQTT-3.3.4-6]), no Session Expiry Interval in a server's DISCONNECT ([MQTT-3.14.2-2]).
+    /// Shared by the sided decoder and the sided encoder, so that they agree.
+    pub(crate) fn sender_rule(&self, from: Side, version: Version) -> Option<SenderRule> {
         use PacketType as T;
         let kind = self.packet_type();
         let allowed = match (kind, from) {
@@ -185,20 +204,50 @@ impl<B: Buffer> Packet<B> {
             _ => true,
         };
         if !allowed {
-            return Err(DecodeError::WrongDirection { packet: kind, from });
+            return Some(SenderRule::WrongDirection(kind));
         }
         match (self, from) {
+            // [MQTT-3.3.4-6]
             (Packet::Publish(p), Side::Client)
                 if p.properties.subscription_identifiers().next().is_some() =>
             {
-                Err(DecodeError::SubscriptionIdentifierFromClient)
+                Some(SenderRule::SubscriptionIdentifierFromClient)
             }
+            // [MQTT-3.14.2-2]
             (Packet::Disconnect(d), Side::Server)
                 if d.properties.session_expiry_interval().is_some() =>
             {
-                Err(DecodeError::SessionExpiryFromServer)
+                Some(SenderRule::SessionExpiryFromServer)
             }
-            _ => Ok(()),
+            _ => None,
+        }
+    }
+
+    /// Checks the rules that depend on who sent the packet (see [`Packet::sender_rule`]).
+    pub(crate) fn check_sender(&self, from: Side, version: Version) -> Result<(), DecodeError> {
+        match self.sender_rule(from, version) {
+            None => Ok(()),
+            Some(SenderRule::WrongDirection(packet)) => {
+                Err(DecodeError::WrongDirection { packet, from })
+            }
+            Some(SenderRule::SubscriptionIdentifierFromClient) => {
+                Err(DecodeError::SubscriptionIdentifierFromClient)
+            }
+            Some(SenderRule::SessionExpiryFromServer) => Err(DecodeError::SessionExpiryFromServer),
+        }
+    }
+
+    /// Refuses what `from` never sends (see [`Packet::sender_rule`]), for a sided encoder.
+    pub(crate) fn check_send(&self, from: Side, version: Version) -> Result<(), EncodeError> {
+        match self.sender_rule(from, version) {
+            None => Ok(()),
+            Some(SenderRule::WrongDirection(packet)) => {
+                Err(EncodeError::WrongDirection { packet, from })
+            }
+            Some(SenderRule::SubscriptionIdentifierFromClient) => {
+                Err(EncodeError::SubscriptionIdentifierFromClient)
+            }
+            Some(SenderRule::SessionExpiryFromServer) => Err(EncodeError::SessionExpiryFromServer),
         }
     }
 
