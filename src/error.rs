@@ -180,6 +180,17 @@ pub enum DecodeError {
     /// A server's DISCONNECT carries a Session Expiry Interval ([MQTT-3.14.2-2]). `0x82`.
     #[error("DISCONNECT from a server with a Session Expiry Interval [MQTT-3.14.2-2]")]
     SessionExpiryFromServer,
+    /// On 5.0: a CONNACK in the 3.1.1 layout refusing the protocol version, exactly `20 02 00
+    /// 01` (return code 1, "unacceptable protocol version"). A server that speaks only 3.1.1
+    /// (or 3.1) answers a 5.0 CONNECT this way (3.1.1 [MQTT-3.1.2-2]) and closes the
+    /// connection; a client may reconnect with a 3.1.1 CONNECT. As a 5.0 CONNACK the bytes
+    /// are invalid (reason code `0x01` is not in the CONNACK set, [MQTT-3.2.2-8]), which is
+    /// why this is an error, kept apart from [`DecodeError::InvalidReasonCode`] so the
+    /// fallback can be recognised. [`DecodeError::reason_code`] gives `0x84` Unsupported
+    /// Protocol Version, the 5.0 code with the meaning of the server's answer; nothing needs to
+    /// be sent back, the server has refused the connection.
+    #[error("CONNACK refusing the protocol version in the 3.1.1 layout (return code 1)")]
+    UnacceptableProtocolVersion,
 }
 
 impl DecodeError {
@@ -191,7 +202,7 @@ impl DecodeError {
             WildcardInTopicName => ReasonCode::TOPIC_NAME_INVALID,
             InvalidTopicFilter => ReasonCode::TOPIC_FILTER_INVALID,
             TopicAliasZero => ReasonCode::TOPIC_ALIAS_INVALID,
-            InvalidProtocolName | UnsupportedProtocolLevel(_) => {
+            InvalidProtocolName | UnsupportedProtocolLevel(_) | UnacceptableProtocolVersion => {
                 ReasonCode::UNSUPPORTED_PROTOCOL_VERSION
             }
             ReservedPacketType(_)

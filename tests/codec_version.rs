@@ -200,3 +200,33 @@ fn set_version_leaves_the_reported_connect_version() {
     assert_eq!(decoder.version(), Version::V5);
     assert_eq!(decoder.connect_version(), Some(Version::V3_1_1));
 }
+
+#[test]
+fn connack_refusing_the_version_in_3_1_1_layout_is_recognised_by_a_5_0_client() {
+    // A 3.1.1-only server answers a 5.0 CONNECT with return code 1 (3.1.1 [MQTT-3.1.2-2]).
+    let refusal = [0x20, 0x02, 0x00, 0x01];
+    let mut decoder = Decoder::new(Version::V5).receiving_from(Side::Server);
+    let err = stream_decode(&mut decoder, &refusal).unwrap_err();
+    assert_eq!(err, DecodeError::UnacceptableProtocolVersion);
+    assert_eq!(err.reason_code(), ReasonCode::UNSUPPORTED_PROTOCOL_VERSION);
+    assert_eq!(
+        decode_slice(&refusal, Version::V5, u32::MAX),
+        Err(DecodeError::UnacceptableProtocolVersion)
+    );
+    // The same bytes on 3.1.1 are a valid refusal, mapped to the 5.0 code of that meaning.
+    let (packet, _) = decode_slice(&refusal, Version::V3_1_1, u32::MAX)
+        .unwrap()
+        .unwrap();
+    let Packet::ConnAck(connack) = packet else {
+        panic!("{packet:?}")
+    };
+    assert_eq!(
+        connack.reason_code,
+        ReasonCode::UNSUPPORTED_PROTOCOL_VERSION
+    );
+    // A 5.0-layout CONNACK with code 0x01 is only an invalid reason code ([MQTT-3.2.2-8]).
+    assert!(matches!(
+        decode_slice(&[0x20, 0x03, 0x00, 0x01, 0x00], Version::V5, u32::MAX),
+        Err(DecodeError::InvalidReasonCode { .. })
+    ));
+}
