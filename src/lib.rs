@@ -141,6 +141,7 @@ pub use properties::{
     WillProperties, WillPropertiesBuilder,
 };
 pub use reason::ReasonCode;
+pub use types::ZeroPacketIdError;
 pub use types::{
     PacketId, PacketType, QoS, QosPid, RetainHandling, Side, SubscriptionOptions, Version,
 };
