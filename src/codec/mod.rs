@@ -97,7 +97,20 @@ pub struct Decoder {
 
 impl Decoder {
     /// A decoder for `version` accepting packets up to the protocol limit
-    /// ([`MAX_PACKET_SIZE`]). Set a smaller limit with [`Decoder::with_max_packet_size`].
+    /// ([`MAX_PACKET_SIZE`], 256 MiB). Set a smaller limit with
+    /// [`Decoder::with_max_packet_size`] or [`Decoder::set_max_packet_size`].
+    ///
+    /// The default accepts every packet the protocol allows, because a smaller one would refuse
+    /// legal traffic: a 5.0 peer that was sent no Maximum Packet Size, and any 3.1.1 peer, may
+    /// send packets up to the protocol limit (5.0 §3.1.2.11.4, §3.2.2.3.6). It also means one
+    /// connection can make its caller buffer up to 256 MiB before a packet is complete.
+    ///
+    /// **A server should set its own limit**: on 5.0 the Maximum Packet Size it announces in
+    /// CONNACK (a client exceeding it breaks [MQTT-3.2.2-15]; refuse with reason code `0x95`,
+    /// which [`DecodeError::PacketTooLarge`] gives), on 3.1.1, which cannot announce one, the
+    /// largest packet it is willing to hold per connection (for example 1 MiB, or less for
+    /// constrained devices). Set it before the first packet: the CONNECT is held to it too. A
+    /// client sets the Maximum Packet Size it sent in its CONNECT, if any.
     pub const fn new(version: Version) -> Decoder {
         Decoder {
             version,
