@@ -707,9 +707,9 @@ fn every_file_has_vectors_and_coverage_is_reported() {
 fn valid_vectors_stream_through_the_decoder() {
     let mut failures = Vec::new();
     for (dir, version) in VERSION_DIRS {
-        // The packets each vector decodes to alone, and the stream of all of them. A CONNECT
-        // switches the streaming decoder to the version it announces, so one for another version
-        // would change how the rest decodes: those are left out.
+        // The packets each vector decodes to alone, and the stream of all of them. The first
+        // CONNECT switches the streaming decoder to the version it announces, so one for another
+        // version would change how the rest decodes: those are left out.
         let mut expected: Vec<(String, Packet<Bytes>)> = Vec::new();
         let mut stream = Vec::new();
         for v in vectors(Kind::Valid)

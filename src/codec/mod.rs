@@ -28,7 +28,8 @@ pub type Decoded<B> = Option<(Packet<B>, usize)>;
 /// (reference-counted); see also [`decode_slice`]. Packets larger than `max_packet_size` are
 /// refused as soon as their fixed header is readable.
 ///
-/// A CONNECT is decoded in the version it announces, whatever `version` says.
+/// A CONNECT is framed and decoded by the version it announces, whatever `version` says (the
+/// shortest-form rule for its remaining length applies only to a 5.0 CONNECT).
 #[inline(always)]
 pub fn decode<B: Buffer>(
     src: &B,
