@@ -202,7 +202,8 @@ impl Decoder {
     ///   shares them (no copy).
     /// - `Err(_)` from the fixed header (reserved type or flags, bad remaining length, packet
     ///   too large): `src` is left untouched.
-    /// - `Err(_)` from the body: the packet's bytes were removed.
+    /// - `Err(_)` from the body: the packet's bytes were removed. This includes a 5.0 CONNECT
+    ///   whose remaining length is not in its shortest form, found once its version is read.
     ///
     /// Either error means the connection must be closed.
     ///
