@@ -231,7 +231,8 @@ impl Decoder {
 
     /// Decodes one packet from the start of `src` (a `&[u8]` or [`Bytes`]) with this decoder's
     /// settings, sharing `src`'s storage, and returns it with the number of bytes it took.
-    /// `Ok(None)` while `src` holds no whole packet.
+    /// `Ok(None)` while `src` holds no whole packet. Checks the sender and adopts the version of
+    /// the first CONNECT as [`Decoder::decode`] does.
     #[inline(always)]
     pub fn decode_from<B: Buffer>(&mut self, src: &B) -> Result<Decoded<B>, DecodeError> {
         match decode(src, self.version, self.max_packet_size)? {
