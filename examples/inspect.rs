@@ -166,7 +166,7 @@ fn stream(options: &Options, mut input: Box<dyn Read>) -> io::Result<bool> {
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    report_error(&mut out, offset, &e)?;
+                    report_error(&mut out, offset, &e, decoder.version())?;
                     return Ok(false);
                 }
             }
@@ -186,12 +186,18 @@ fn stream(options: &Options, mut input: Box<dyn Read>) -> io::Result<bool> {
     Ok(true)
 }
 
-fn report_error(out: &mut impl Write, offset: usize, e: &DecodeError) -> io::Result<()> {
-    writeln!(
-        out,
-        "{offset:>8}  error: {e} (reason code {})",
-        e.reason_code()
-    )
+fn report_error(
+    out: &mut impl Write,
+    offset: usize,
+    e: &DecodeError,
+    version: Version,
+) -> io::Result<()> {
+    let code = e.reason_code();
+    let id = e
+        .statement(version)
+        .map(|id| format!(" {id}"))
+        .unwrap_or_default();
+    writeln!(out, "{offset:>8}  error: {e}{id} (reason code {code})")
 }
 
 /// Checks one hex-encoded packet per line; returns whether every line decoded.
@@ -215,7 +221,13 @@ fn check_hex_line(line: &str, version: Version, max: u32) -> String {
         Err(message) => return err(ReasonCode::MALFORMED_PACKET, &message),
     };
     match decode_slice(&bytes, version, max) {
-        Err(e) => err(e.reason_code(), &e.to_string()),
+        Err(e) => {
+            let id = e
+                .statement(version)
+                .map(|id| format!(" {id}"))
+                .unwrap_or_default();
+            err(e.reason_code(), &format!("{e}{id}"))
+        }
         Ok(None) => err(ReasonCode::MALFORMED_PACKET, "incomplete packet"),
         Ok(Some((_, used))) if used < bytes.len() => err(
             ReasonCode::MALFORMED_PACKET,

@@ -16,7 +16,38 @@ use core::str::Utf8Error;
 ///
 /// Implemented for [`Bytes`] (reference-counted, `'static`) and `&[u8]` (borrowed). You rarely
 /// name this trait: use `Packet<Bytes>` (the default) or `Packet<&[u8]>`.
-pub trait Buffer: Clone + AsRef<[u8]> + Debug + PartialEq + Eq + Hash + Default {
+///
+/// The trait is sealed: it can be named in bounds (`fn f<B: Buffer>(p: &Packet<B>)`) but not
+/// implemented outside this crate. The decoder relies on what the two implementations promise
+/// (a slice shares storage and never panics, an out-of-range slice is empty), and adding
+/// methods to the trait later must not break anyone.
+///
+/// ```compile_fail
+/// use core::ops::Range;
+/// use mqtt_wire::Buffer;
+///
+/// #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+/// struct Mine(Vec<u8>);
+///
+/// impl AsRef<[u8]> for Mine {
+///     fn as_ref(&self) -> &[u8] {
+///         &self.0
+///     }
+/// }
+///
+/// impl Buffer for Mine {
+///     type Str = String;
+///     fn slice(&self, range: Range<usize>) -> Mine {
+///         Mine(self.0.get(range).unwrap_or_default().to_vec())
+///     }
+///     fn slice_str(&self, range: Range<usize>) -> Result<String, core::str::Utf8Error> {
+///         core::str::from_utf8(self.0.get(range).unwrap_or_default()).map(String::from)
+///     }
+/// }
+/// ```
+pub trait Buffer:
+    sealed::Sealed + Clone + AsRef<[u8]> + Debug + PartialEq + Eq + Hash + Default
+{
     /// The UTF-8 string type that shares this storage: [`ByteString`] for `Bytes`, `&str` for
     /// `&[u8]`.
     type Str: Clone + Deref<Target = str> + AsRef<str> + Debug + PartialEq + Eq + Hash + Default;
@@ -34,6 +65,15 @@ pub trait Buffer: Clone + AsRef<[u8]> + Debug + PartialEq + Eq + Hash + Default 
     fn into_slice(self, range: Range<usize>) -> Self {
         self.slice(range)
     }
+}
+
+mod sealed {
+    /// Implemented only for the crate's own storage types, so [`Buffer`](super::Buffer) cannot
+    /// be implemented elsewhere.
+    pub trait Sealed {}
+
+    impl Sealed for bytes::Bytes {}
+    impl Sealed for &[u8] {}
 }
 
 impl Buffer for Bytes {

@@ -432,7 +432,7 @@ struct Outcome {
 /// `stream` target: the byte stream decoded from one buffer, chunk by chunk as the chunk
 /// lengths say (draining the decoder after each chunk), and frame by frame from one `Bytes`
 /// with [`Decoder::decode_from`] (and, when the sender is not set, with the stateless
-/// [`decode`] switching version after a CONNECT like the decoder does) yields exactly the same
+/// [`decode`] switching version after the first CONNECT like the decoder does) yields exactly the same
 /// packets and the same error, from the same bytes.
 ///
 /// [`decode`]: crate::decode
@@ -479,7 +479,17 @@ fn run_chunked(input: &StreamInput<'_>, chunks: &[u8]) -> Outcome {
                 Ok(None) => break,
                 Ok(Some(packet)) => {
                     if let Packet::Connect(connect) = &packet {
-                        assert_eq!(decoder.version(), connect.protocol, "no version switch");
+                        // Only the first CONNECT switches the version, and it stays reported.
+                        let adopted = outcome
+                            .items
+                            .iter()
+                            .find_map(|item| match item {
+                                Ok(Packet::Connect(c)) => Some(c.protocol),
+                                _ => None,
+                            })
+                            .unwrap_or(connect.protocol);
+                        assert_eq!(decoder.version(), adopted, "version after a CONNECT");
+                        assert_eq!(decoder.connect_version(), Some(adopted), "connect_version");
                     }
                     outcome.items.push(Ok(packet));
                 }
@@ -501,6 +511,7 @@ fn run_stateless(
 ) -> Outcome {
     let all = Bytes::copy_from_slice(input.stream);
     let mut version = input.version;
+    let mut seen_connect = false;
     let mut outcome = Outcome {
         items: Vec::new(),
         consumed: 0,
@@ -510,8 +521,12 @@ fn run_stateless(
         match decode(&rest, version) {
             Ok(None) => return outcome,
             Ok(Some((packet, used))) => {
-                if let Packet::Connect(connect) = &packet {
+                // Like the decoder: the first CONNECT sets the version, later ones do not.
+                if let Packet::Connect(connect) = &packet
+                    && !seen_connect
+                {
                     version = connect.protocol;
+                    seen_connect = true;
                 }
                 outcome.consumed += used;
                 outcome.items.push(Ok(packet));

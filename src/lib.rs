@@ -9,8 +9,9 @@
 //!   and reason codes are Success. Encoding something a version cannot carry is an
 //!   [`EncodeError`], never a silent drop.
 //! - **Strict.** Every rule of the standards that one packet can break is checked on decode, and
-//!   the [`DecodeError`] says which (with its statement id) and which reason code
-//!   ([`DecodeError::reason_code`]) to send the peer before closing.
+//!   the [`DecodeError`] says which (its statement id in the numbering of each version:
+//!   [`DecodeError::statement`]) and which reason code ([`DecodeError::reason_code`]) to send the
+//!   peer before closing.
 //! - **Streaming and bounded.** [`Decoder::decode`] returns `Ok(None)` until a whole packet is
 //!   buffered, and refuses a packet larger than the configured maximum as soon as its fixed
 //!   header is readable.
@@ -150,6 +151,7 @@ pub use properties::{
     UnsubscribePropertiesBuilder, UserProperties, WillProperties, WillPropertiesBuilder,
 };
 pub use reason::ReasonCode;
+pub use types::ZeroPacketIdError;
 pub use types::{
     PacketId, PacketType, QoS, QosPid, RetainHandling, Side, SubscriptionOptions, Version,
 };

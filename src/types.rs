@@ -84,11 +84,46 @@ impl QoS {
 
 /// A packet identifier: a non-zero 16-bit number ([MQTT-2.3.1-1] in 3.1.1, §2.2.1 in 5.0).
 ///
-/// Zero is not a valid identifier, so this type cannot hold it.
+/// Zero is not a valid identifier, so this type cannot hold it. A sender numbers its packets
+/// from [`PacketId::MIN`] on with [`PacketId::next`]:
+///
+/// ```
+/// use mqtt_wire::PacketId;
+///
+/// let first = PacketId::MIN;
+/// assert_eq!(first.get(), 1);
+/// assert_eq!(first.next().get(), 2);
+/// assert_eq!(PacketId::MAX.next(), PacketId::MIN); // 65,535 wraps to 1, never to 0
+/// assert_eq!(PacketId::try_from(7u16).map(u16::from), Ok(7));
+/// assert!(PacketId::try_from(0u16).is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PacketId(NonZeroU16);
 
+/// The error of `PacketId::try_from(0)`: 0 is not a packet identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[error("0 is not a packet identifier")]
+pub struct ZeroPacketIdError;
+
 impl PacketId {
+    /// The first identifier, 1.
+    pub const MIN: PacketId = PacketId(NonZeroU16::MIN);
+
+    /// The last identifier, 65,535.
+    pub const MAX: PacketId = PacketId(NonZeroU16::MAX);
+
+    /// The identifier after this one, wrapping from 65,535 to 1 (0 is skipped).
+    ///
+    /// Allocating ids in use is the session's concern ([MQTT-2.3.1-2] 3.1.1 / [MQTT-2.2.1-3]
+    /// 5.0: a new packet takes an id not in use); `next` only steps through the valid values.
+    #[must_use]
+    pub const fn next(self) -> PacketId {
+        match NonZeroU16::new(self.0.get().wrapping_add(1)) {
+            Some(id) => PacketId(id),
+            None => PacketId::MIN,
+        }
+    }
+
     /// The identifier `id`, or `None` when `id` is zero.
     pub const fn new(id: u16) -> Option<PacketId> {
         match NonZeroU16::new(id) {
@@ -106,6 +141,14 @@ impl PacketId {
 impl From<PacketId> for u16 {
     fn from(id: PacketId) -> u16 {
         id.get()
+    }
+}
+
+impl TryFrom<u16> for PacketId {
+    type Error = ZeroPacketIdError;
+
+    fn try_from(id: u16) -> Result<PacketId, ZeroPacketIdError> {
+        PacketId::new(id).ok_or(ZeroPacketIdError)
     }
 }
 
@@ -322,5 +365,44 @@ impl fmt::Display for Side {
             Side::Client => "client",
             Side::Server => "server",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packet_ids_step_through_1_to_65535_and_wrap_to_1() {
+        assert_eq!(PacketId::MIN.get(), 1);
+        assert_eq!(PacketId::MAX.get(), u16::MAX);
+        assert_eq!(PacketId::MIN.next().get(), 2);
+        assert_eq!(
+            PacketId::new(65_534).map(PacketId::next),
+            Some(PacketId::MAX)
+        );
+        assert_eq!(PacketId::MAX.next(), PacketId::MIN);
+        // A full cycle visits every non-zero value once and comes back.
+        let mut id = PacketId::MIN;
+        let mut steps = 0u32;
+        loop {
+            id = id.next();
+            steps += 1;
+            if id == PacketId::MIN {
+                break;
+            }
+        }
+        assert_eq!(steps, 65_535);
+    }
+
+    #[test]
+    fn packet_id_try_from_refuses_zero() {
+        assert_eq!(PacketId::try_from(0u16), Err(ZeroPacketIdError));
+        assert_eq!(PacketId::try_from(1u16), Ok(PacketId::MIN));
+        assert_eq!(PacketId::try_from(u16::MAX), Ok(PacketId::MAX));
+        assert_eq!(
+            alloc::string::ToString::to_string(&ZeroPacketIdError),
+            "0 is not a packet identifier"
+        );
     }
 }

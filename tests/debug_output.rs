@@ -251,11 +251,17 @@ fn debug_of_a_short_payload_shows_it_whole() {
 
 #[test]
 fn a_refused_connack_code_is_not_given_a_name_from_another_packet() {
-    // A 3.1.1-only server's answer to a 5.0 CONNECT: return code 1 (unacceptable protocol
-    // version), which 5.0 CONNACK does not allow and 5.0 SUBACK names Granted QoS 1.
-    let err = decode_slice(&[0x20, 0x02, 0x00, 0x01], Version::V5, u32::MAX).unwrap_err();
+    // Reason code 0x01 in a 5.0 CONNACK (with its Property Length): CONNACK does not allow it,
+    // and 5.0 SUBACK names it Granted QoS 1.
+    let err = decode_slice(&[0x20, 0x03, 0x00, 0x01, 0x00], Version::V5, u32::MAX).unwrap_err();
     for text in [err.to_string(), format!("{err:?}")] {
         assert!(text.contains("0x01"), "{text}");
+        assert!(!text.contains("Granted"), "{text}");
+    }
+    // A 3.1.1-only server's answer to a 5.0 CONNECT (return code 1, unacceptable protocol
+    // version, in the 3.1.1 layout) has an error of its own.
+    let err = decode_slice(&[0x20, 0x02, 0x00, 0x01], Version::V5, u32::MAX).unwrap_err();
+    for text in [err.to_string(), format!("{err:?}")] {
         assert!(!text.contains("Granted"), "{text}");
     }
 }

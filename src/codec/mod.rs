@@ -30,7 +30,8 @@ pub type Decoded<B> = Option<(Packet<B>, usize)>;
 /// (reference-counted); see also [`decode_slice`]. Packets larger than `max_packet_size` are
 /// refused as soon as their fixed header is readable.
 ///
-/// A CONNECT is decoded in the version it announces, whatever `version` says.
+/// A CONNECT is framed and decoded by the version it announces, whatever `version` says (the
+/// shortest-form rule for its remaining length applies only to a 5.0 CONNECT).
 #[inline(always)]
 pub fn decode<B: Buffer>(
     src: &B,
@@ -88,21 +89,37 @@ pub fn decode_slice(
 /// assert_eq!(&buf[..], &[0xD0]);
 /// # Ok::<(), mqtt_wire::DecodeError>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decoder {
     version: Version,
     max_packet_size: u32,
     from: Option<Side>,
+    /// The version of the first CONNECT decoded, once the decoder has adopted it.
+    connect_version: Option<Version>,
 }
 
 impl Decoder {
     /// A decoder for `version` accepting packets up to the protocol limit
-    /// ([`MAX_PACKET_SIZE`]). Set a smaller limit with [`Decoder::with_max_packet_size`].
+    /// ([`MAX_PACKET_SIZE`], 256 MiB). Set a smaller limit with
+    /// [`Decoder::with_max_packet_size`] or [`Decoder::set_max_packet_size`].
+    ///
+    /// The default accepts every packet the protocol allows, because a smaller one would refuse
+    /// legal traffic: a 5.0 peer that was sent no Maximum Packet Size, and any 3.1.1 peer, may
+    /// send packets up to the protocol limit (5.0 §3.1.2.11.4, §3.2.2.3.6). It also means one
+    /// connection can make its caller buffer up to 256 MiB before a packet is complete.
+    ///
+    /// **A server should set its own limit**: on 5.0 the Maximum Packet Size it announces in
+    /// CONNACK (a client exceeding it breaks [MQTT-3.2.2-15]; refuse with reason code `0x95`,
+    /// which [`DecodeError::PacketTooLarge`] gives), on 3.1.1, which cannot announce one, the
+    /// largest packet it is willing to hold per connection (for example 1 MiB, or less for
+    /// constrained devices). Set it before the first packet: the CONNECT is held to it too. A
+    /// client sets the Maximum Packet Size it sent in its CONNECT, if any.
     pub const fn new(version: Version) -> Decoder {
         Decoder {
             version,
             max_packet_size: MAX_PACKET_SIZE,
             from: None,
+            connect_version: None,
         }
     }
 
@@ -139,6 +156,47 @@ impl Decoder {
         self.max_packet_size
     }
 
+    /// Refuse the following packets when larger than `max` bytes (see
+    /// [`Decoder::with_max_packet_size`]); for a limit that changes on a live connection.
+    pub fn set_max_packet_size(&mut self, max: u32) {
+        self.max_packet_size = max;
+    }
+
+    /// Who the packets come from, when the decoder was told ([`Decoder::receiving_from`]).
+    pub const fn sender(&self) -> Option<Side> {
+        self.from
+    }
+
+    /// Check the following packets against the rules for packets sent by `side` (see
+    /// [`Decoder::receiving_from`]), or, with `None`, against none of them.
+    pub fn set_receiving_from(&mut self, side: Option<Side>) {
+        self.from = side;
+    }
+
+    /// The protocol version announced by the first CONNECT this decoder decoded, which it has
+    /// switched to; `None` until then (and always on a decoder receiving from the server).
+    ///
+    /// A server reads it after the first packet of a connection to learn the client's version
+    /// (and set its [`Encoder`]'s to match). It never changes after it is set: a second CONNECT
+    /// neither changes it nor the decoder's version.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use mqtt_wire::{Decoder, Side, Version};
+    ///
+    /// let mut decoder = Decoder::new(Version::V5).receiving_from(Side::Client);
+    /// assert_eq!(decoder.connect_version(), None);
+    /// // A 3.1.1 CONNECT: protocol "MQTT", level 4, clean session, keep alive 60, client id "c1".
+    /// let mut buf = BytesMut::from(&b"\x10\x0e\x00\x04MQTT\x04\x02\x00\x3c\x00\x02c1"[..]);
+    /// decoder.decode(&mut buf)?;
+    /// assert_eq!(decoder.connect_version(), Some(Version::V3_1_1));
+    /// assert_eq!(decoder.version(), Version::V3_1_1);
+    /// # Ok::<(), mqtt_wire::DecodeError>(())
+    /// ```
+    pub const fn connect_version(&self) -> Option<Version> {
+        self.connect_version
+    }
+
     /// Takes one whole packet off the front of `src`.
     ///
     /// - `Ok(None)`: `src` holds no whole packet yet; it is left untouched.
@@ -146,11 +204,18 @@ impl Decoder {
     ///   shares them (no copy).
     /// - `Err(_)` from the fixed header (reserved type or flags, bad remaining length, packet
     ///   too large): `src` is left untouched.
-    /// - `Err(_)` from the body: the packet's bytes were removed.
+    /// - `Err(_)` from the body: the packet's bytes were removed. This includes a 5.0 CONNECT
+    ///   whose remaining length is not in its shortest form, found once its version is read.
     ///
-    /// Either error means the connection must be closed. After decoding a CONNECT, the decoder
-    /// switches to the version that CONNECT announced, so a server can start every connection
-    /// with any version.
+    /// Either error means the connection must be closed.
+    ///
+    /// A CONNECT is framed and parsed by the version it announces, whatever the decoder's
+    /// version. After decoding the *first* CONNECT, the decoder switches to that version and
+    /// [`Decoder::connect_version`] reports it, so a server can start every connection's decoder
+    /// with any version. A later CONNECT is returned as decoded but changes nothing: a second
+    /// CONNECT is a protocol error the session must act on ([MQTT-3.1.0-2]). A decoder receiving
+    /// from the server never switches (a server sends no CONNECT; one is refused as
+    /// [`DecodeError::WrongDirection`]).
     #[inline(always)]
     pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Packet<Bytes>>, DecodeError> {
         let Some(header) = FixedHeader::parse(src, self.version, self.max_packet_size)? else {
@@ -168,7 +233,8 @@ impl Decoder {
 
     /// Decodes one packet from the start of `src` (a `&[u8]` or [`Bytes`]) with this decoder's
     /// settings, sharing `src`'s storage, and returns it with the number of bytes it took.
-    /// `Ok(None)` while `src` holds no whole packet.
+    /// `Ok(None)` while `src` holds no whole packet. Checks the sender and adopts the version of
+    /// the first CONNECT as [`Decoder::decode`] does.
     #[inline(always)]
     pub fn decode_from<B: Buffer>(&mut self, src: &B) -> Result<Decoded<B>, DecodeError> {
         match decode(src, self.version, self.max_packet_size)? {
@@ -180,13 +246,19 @@ impl Decoder {
         }
     }
 
-    /// Checks who sent `packet`, and adopts the version of a CONNECT.
+    /// Checks who sent `packet`, and adopts the version of the first CONNECT.
     #[inline(always)]
     fn finish<B: Buffer>(&mut self, packet: &Packet<B>) -> Result<(), DecodeError> {
         if let Some(from) = self.from {
             packet.check_sender(from, self.version)?;
         }
-        if let Packet::Connect(connect) = packet {
+        // [MQTT-3.1.0-2]: a client sends CONNECT once per connection; a second one is the
+        // session's to refuse, so the codec does not act on it. A server sends none.
+        if let Packet::Connect(connect) = packet
+            && self.connect_version.is_none()
+            && self.from != Some(Side::Server)
+        {
+            self.connect_version = Some(connect.protocol);
             self.version = connect.protocol;
         }
         Ok(())
@@ -202,22 +274,44 @@ impl Decoder {
 ///
 /// let encoder = Encoder::new(Version::V3_1_1);
 /// let mut buf = BytesMut::new();
-/// encoder.encode(&Packet::<bytes::Bytes>::PingReq, &mut buf)?;
+/// encoder.encode(&Packet::ping_req(), &mut buf)?;
 /// assert_eq!(&buf[..], &[0xC0, 0x00]);
 /// # Ok::<(), mqtt_wire::EncodeError>(())
 /// ```
-#[derive(Debug, Clone)]
+///
+/// An encoder told its side ([`Encoder::sending_as`]) also refuses what the peer's sided
+/// [`Decoder`] would refuse: packet types that side never sends, a Subscription Identifier in a
+/// client's PUBLISH, a Session Expiry Interval in a server's DISCONNECT. Without a side these
+/// packets encode, and a peer that checks the sender refuses them.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use mqtt_wire::{EncodeError, Encoder, Packet, PacketType, Side, Version};
+///
+/// let server = Encoder::new(Version::V3_1_1).sending_as(Side::Server);
+/// let mut buf = BytesMut::new();
+/// // 3.1.1 has no DISCONNECT from the server (§3.14).
+/// assert_eq!(
+///     server.encode(&Packet::disconnect(), &mut buf),
+///     Err(EncodeError::WrongDirection { packet: PacketType::Disconnect, from: Side::Server })
+/// );
+/// assert!(buf.is_empty());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Encoder {
     version: Version,
     max_packet_size: u32,
+    side: Option<Side>,
 }
 
 impl Encoder {
-    /// An encoder for `version` with the protocol's own size limit.
+    /// An encoder for `version` with the protocol's own size limit, checking no rule that
+    /// depends on who sends (see [`Encoder::sending_as`]).
     pub const fn new(version: Version) -> Encoder {
         Encoder {
             version,
             max_packet_size: MAX_PACKET_SIZE,
+            side: None,
         }
     }
 
@@ -227,9 +321,49 @@ impl Encoder {
         self
     }
 
+    /// Also check the rules that depend on who sends: the packets are sent by `side`. A client
+    /// encodes with `sending_as(Side::Client)`, a server with `sending_as(Side::Server)`; the
+    /// mirror of [`Decoder::receiving_from`]. Refuses packets that side never sends
+    /// ([`EncodeError::WrongDirection`]: CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ from a server;
+    /// CONNACK, SUBACK, UNSUBACK, PINGRESP from a client; DISCONNECT from a 3.1.1 server), a
+    /// Subscription Identifier in a client's PUBLISH ([MQTT-3.3.4-6]) and a Session Expiry
+    /// Interval in a server's DISCONNECT ([MQTT-3.14.2-2]).
+    pub const fn sending_as(mut self, side: Side) -> Encoder {
+        self.side = Some(side);
+        self
+    }
+
     /// The version packets are encoded for.
     pub const fn version(&self) -> Version {
         self.version
+    }
+
+    /// Encode the following packets for `version` (a server sets it to the version of the
+    /// client's CONNECT, [`Decoder::connect_version`]).
+    pub fn set_version(&mut self, version: Version) {
+        self.version = version;
+    }
+
+    /// The configured maximum packet size.
+    pub const fn max_packet_size(&self) -> u32 {
+        self.max_packet_size
+    }
+
+    /// Refuse the following packets when larger than `max` bytes (for example once the peer's
+    /// Maximum Packet Size is known from its CONNECT or CONNACK).
+    pub fn set_max_packet_size(&mut self, max: u32) {
+        self.max_packet_size = max;
+    }
+
+    /// The side the packets are sent by, when the encoder was told ([`Encoder::sending_as`]).
+    pub const fn side(&self) -> Option<Side> {
+        self.side
+    }
+
+    /// Check the following packets against the rules for packets sent by `side` (see
+    /// [`Encoder::sending_as`]), or, with `None`, against none of them.
+    pub fn set_sending_as(&mut self, side: Option<Side>) {
+        self.side = side;
     }
 
     /// Appends `packet` to `dst` and returns the number of bytes written. On error nothing is
@@ -240,6 +374,9 @@ impl Encoder {
         packet: &Packet<B>,
         dst: &mut BytesMut,
     ) -> Result<usize, EncodeError> {
+        if let Some(side) = self.side {
+            packet.check_send(side, self.version)?;
+        }
         packet.encode_limited(self.version, self.max_packet_size, dst)
     }
 

@@ -15,6 +15,9 @@ use bytes::Bytes;
 /// 1 → `0x84` Unsupported Protocol Version, 2 → `0x85` Client Identifier not valid,
 /// 3 → `0x88` Server unavailable, 4 → `0x86` Bad User Name or Password, 5 → `0x87` Not
 /// authorized; encoding maps back, and a 5.0 code without a 3.1.1 equivalent is refused.
+///
+/// A 5.0 decoder that receives a 3.1.1 server's refusal of the protocol version (`20 02 00 01`)
+/// reports [`DecodeError::UnacceptableProtocolVersion`], so a client can fall back to 3.1.1.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ConnAck<B: Buffer = Bytes> {
     /// The server resumed a stored session.
@@ -41,6 +44,11 @@ impl<B: Buffer> ConnAck<B> {
             return Err(DecodeError::ConnAckReservedFlags); // [MQTT-3.2.2-1] (5.0), §3.2.2.1
         }
         let raw = r.u8()?;
+        // A 3.1.1 server's refusal of a 5.0 CONNECT (3.1.1 [MQTT-3.1.2-2]: return code 1 and
+        // nothing else), recognisable so that a 5.0 client can fall back to 3.1.1.
+        if version.is_v5() && flags == 0 && raw == 0x01 && r.remaining() == 0 {
+            return Err(DecodeError::UnacceptableProtocolVersion);
+        }
         let invalid = DecodeError::InvalidReasonCode {
             packet: PacketType::ConnAck,
             code: ReasonCode(raw),

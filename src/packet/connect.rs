@@ -99,7 +99,9 @@ impl<B: Buffer> Connect<B> {
         }
     }
 
-    pub(crate) fn read(r: &mut Reader<'_, B>) -> Result<Self, DecodeError> {
+    /// Parses the body; `minimal_length` says whether the fixed header wrote the remaining
+    /// length in its shortest form, which 5.0 requires.
+    pub(crate) fn read(r: &mut Reader<'_, B>, minimal_length: bool) -> Result<Self, DecodeError> {
         // [MQTT-3.1.2-1], [MQTT-3.1.2-2]: protocol name and level.
         let name = r.prefixed()?;
         let name_len = name.end - name.start;
@@ -121,6 +123,12 @@ impl<B: Buffer> Connect<B> {
         } else {
             return Err(DecodeError::InvalidProtocolName);
         };
+        // [MQTT-1.5.5-1] (5.0): the fixed header was read before the version was known, so the
+        // shortest-form rule for its remaining length is applied here, by the CONNECT's own
+        // version (3.1.1 and 3.1 have no such rule).
+        if protocol.is_v5() && !minimal_length {
+            return Err(DecodeError::NonMinimalVarint);
+        }
         let flags = r.u8()?;
         if flags & 0b1 != 0 {
             return Err(DecodeError::ConnectReservedFlag); // [MQTT-3.1.2-3]

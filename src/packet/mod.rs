@@ -6,6 +6,7 @@
 
 mod ack;
 mod auth;
+mod build;
 mod common;
 mod connack;
 mod connect;
@@ -37,8 +38,25 @@ use crate::types::{PacketType, Side, Version};
 use alloc::boxed::Box;
 use bytes::{Bytes, BytesMut};
 
+/// A rule about who sends a packet, broken (see [`Packet::sender_rule`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SenderRule {
+    /// A packet type the side never sends.
+    WrongDirection(PacketType),
+    /// [MQTT-3.3.4-6]
+    SubscriptionIdentifierFromClient,
+    /// [MQTT-3.14.2-2]
+    SessionExpiryFromServer,
+}
+
 /// An MQTT control packet, generic over the storage its fields share: [`Bytes`] (the default)
 /// or `&[u8]`.
+///
+/// Packets made only of defaults and plain values have constructors that fix the storage to
+/// `Bytes`, since a default type parameter does not drive inference (`Packet::PingReq` alone
+/// would need `Packet::<Bytes>::PingReq`): [`Packet::ping_req`], [`Packet::ping_resp`],
+/// [`Packet::disconnect`], [`Packet::disconnect_with`], [`Packet::conn_ack`],
+/// [`Packet::pub_ack`], [`Packet::pub_rec`], [`Packet::pub_rel`], [`Packet::pub_comp`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Packet<B: Buffer = Bytes> {
     /// CONNECT: client asks to connect. Boxed: it is large and comes once per connection, and
@@ -105,9 +123,9 @@ impl<B: Buffer> Packet<B> {
     ) -> Result<Packet<B>, DecodeError> {
         let r = &mut Reader::new(
             src,
-            header.header_len,
+            header.header_len(),
             header.frame_len(),
-            header.packet_type,
+            header.packet_type(),
         );
         Packet::read_body(r, header, version)
     }
@@ -122,9 +140,9 @@ impl<B: Buffer> Packet<B> {
     ) -> Result<Packet<B>, DecodeError> {
         let mut r = Reader::new(
             &frame,
-            header.header_len,
+            header.header_len(),
             header.frame_len(),
-            header.packet_type,
+            header.packet_type(),
         );
         r.defer_rest();
         let mut packet = Packet::read_body(&mut r, header, version)?;
@@ -140,18 +158,20 @@ impl<B: Buffer> Packet<B> {
         header: &FixedHeader,
         version: Version,
     ) -> Result<Packet<B>, DecodeError> {
-        let kind = header.packet_type;
+        let kind = header.packet_type();
         let packet = match kind {
             // The payload runs to the end of the packet, so nothing can be left over; returning
             // at once lets the packet be built in the caller's slot instead of moved there.
             PacketType::Publish => {
-                return Publish::read(r, header.flags, version).map(Packet::Publish);
+                return Publish::read(r, header.flags(), version).map(Packet::Publish);
             }
             PacketType::PubAck => Packet::PubAck(Ack::read(r, version)?),
             PacketType::PubRec => Packet::PubRec(Ack::read(r, version)?),
             PacketType::PubRel => Packet::PubRel(Ack::read(r, version)?),
             PacketType::PubComp => Packet::PubComp(Ack::read(r, version)?),
-            PacketType::Connect => Packet::Connect(Box::new(Connect::read(r)?)),
+            PacketType::Connect => {
+                Packet::Connect(Box::new(Connect::read(r, header.is_minimal())?))
+            }
             PacketType::ConnAck => Packet::ConnAck(Box::new(ConnAck::read(r, version)?)),
             PacketType::Subscribe => Packet::Subscribe(Subscribe::read(r, version)?),
             PacketType::SubAck => Packet::SubAck(SubAck::read(r, version)?),
@@ -168,11 +188,12 @@ impl<B: Buffer> Packet<B> {
         Ok(packet)
     }
 
-    /// Checks the rules that depend on who sent the packet: the packet types each side sends
-    /// (§2.1.2, Table 2-1; DISCONNECT only from the client in 3.1.1, §3.14), no Subscription
-    /// Identifier in a client's PUBLISH ([MQTT-3.3.4-6]), no Session Expiry Interval in a
-    /// server's DISCONNECT ([MQTT-3.14.2-2]).
-    pub(crate) fn check_sender(&self, from: Side, version: Version) -> Result<(), DecodeError> {
+    /// The rule that depends on who sends the packet which `from` sending it would break: the
+    /// packet types each side sends (§2.1.2 Table 2-1 5.0 / §2.2.1 3.1.1; DISCONNECT only from
+    /// the client in 3.1.1, §3.14), no Subscription Identifier in a client's PUBLISH
+    /// ([MQTT-3.3.4-6]), no Session Expiry Interval in a server's DISCONNECT ([MQTT-3.14.2-2]).
+    /// Shared by the sided decoder and the sided encoder, so that they agree.
+    pub(crate) fn sender_rule(&self, from: Side, version: Version) -> Option<SenderRule> {
         use PacketType as T;
         let kind = self.packet_type();
         let allowed = match (kind, from) {
@@ -184,20 +205,50 @@ impl<B: Buffer> Packet<B> {
             _ => true,
         };
         if !allowed {
-            return Err(DecodeError::WrongDirection { packet: kind, from });
+            return Some(SenderRule::WrongDirection(kind));
         }
         match (self, from) {
+            // [MQTT-3.3.4-6]
             (Packet::Publish(p), Side::Client)
                 if p.properties.subscription_identifiers().next().is_some() =>
             {
-                Err(DecodeError::SubscriptionIdentifierFromClient)
+                Some(SenderRule::SubscriptionIdentifierFromClient)
             }
+            // [MQTT-3.14.2-2]
             (Packet::Disconnect(d), Side::Server)
                 if d.properties.session_expiry_interval().is_some() =>
             {
-                Err(DecodeError::SessionExpiryFromServer)
+                Some(SenderRule::SessionExpiryFromServer)
             }
-            _ => Ok(()),
+            _ => None,
+        }
+    }
+
+    /// Checks the rules that depend on who sent the packet (see [`Packet::sender_rule`]).
+    pub(crate) fn check_sender(&self, from: Side, version: Version) -> Result<(), DecodeError> {
+        match self.sender_rule(from, version) {
+            None => Ok(()),
+            Some(SenderRule::WrongDirection(packet)) => {
+                Err(DecodeError::WrongDirection { packet, from })
+            }
+            Some(SenderRule::SubscriptionIdentifierFromClient) => {
+                Err(DecodeError::SubscriptionIdentifierFromClient)
+            }
+            Some(SenderRule::SessionExpiryFromServer) => Err(DecodeError::SessionExpiryFromServer),
+        }
+    }
+
+    /// Refuses what `from` never sends (see [`Packet::sender_rule`]), for a sided encoder.
+    pub(crate) fn check_send(&self, from: Side, version: Version) -> Result<(), EncodeError> {
+        match self.sender_rule(from, version) {
+            None => Ok(()),
+            Some(SenderRule::WrongDirection(packet)) => {
+                Err(EncodeError::WrongDirection { packet, from })
+            }
+            Some(SenderRule::SubscriptionIdentifierFromClient) => {
+                Err(EncodeError::SubscriptionIdentifierFromClient)
+            }
+            Some(SenderRule::SessionExpiryFromServer) => Err(EncodeError::SessionExpiryFromServer),
         }
     }
 

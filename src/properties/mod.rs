@@ -207,7 +207,8 @@ pub(crate) trait PropertySet<B: Buffer>: Default {
 /// [MQTT-1.5.4-2]), a Response Topic that is a topic name ([MQTT-3.3.2-14]).
 #[inline]
 pub(crate) fn read<B: Buffer, P: PropertySet<B>>(r: &mut Reader<'_, B>) -> Result<P, DecodeError> {
-    let len = r.varint()? as usize;
+    // A length `usize` cannot hold (16-bit targets) runs past any frame: `take` refuses it.
+    let len = usize::try_from(r.varint()?).unwrap_or(usize::MAX);
     if len == 0 {
         // The common case: no properties, and no reference taken on the frame.
         return Ok(P::from_validated(B::default()));
