@@ -13,10 +13,10 @@ use bytes::{Bytes, BytesMut};
 /// `tokio_util::codec::Decoder` (items are `Packet<Bytes>`) and `tokio_util::codec::Encoder`
 /// for `Packet<B>` and `&Packet<B>`.
 ///
-/// The decoder follows the version of a CONNECT it decodes (see [`Decoder::decode`]); the
-/// encoder keeps its version until it is replaced through [`MqttCodec::encoder_mut`], as a
-/// server does once it has read the client's CONNECT. Limits learned during the session (the
-/// peer's Maximum Packet Size) are set the same way.
+/// When the decoder adopts the version of the first CONNECT (see [`Decoder::connect_version`]),
+/// the encoder switches to it too, so a server answers in the client's version. Limits learned
+/// during the session (the peer's Maximum Packet Size) are set through
+/// [`MqttCodec::encoder_mut`] and [`MqttCodec::decoder_mut`].
 ///
 /// ```
 /// use mqtt_wire::{MqttCodec, Packet, Version};
@@ -96,7 +96,13 @@ impl tokio_util::codec::Decoder for MqttCodec {
 
     #[inline]
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Packet<Bytes>>, CodecError> {
-        Ok(self.decoder.decode(src)?)
+        let before = self.decoder.connect_version();
+        let packet = self.decoder.decode(src)?;
+        // A server learns the version from the first CONNECT: answer in it.
+        if let (None, Some(version)) = (before, self.decoder.connect_version()) {
+            self.encoder.set_version(version);
+        }
+        Ok(packet)
     }
 }
 
@@ -165,5 +171,27 @@ mod tests {
         assert!(err.is_ok(), "a 2-byte DISCONNECT fits: {err:?}");
         codec.decoder_mut().set_version(Version::V5);
         assert_eq!(codec.decoder().version(), Version::V5);
+    }
+
+    #[test]
+    fn a_server_answers_in_the_version_of_the_first_connect() {
+        let mut codec = MqttCodec::new(Version::V3_1_1, u32::MAX);
+        let connect: crate::packet::Connect =
+            crate::packet::Connect::new(Version::V5, "c".into(), 30);
+        let mut wire = BytesMut::new();
+        Encoder::new(Version::V5)
+            .encode(&Packet::from(connect), &mut wire)
+            .unwrap();
+        assert!(matches!(
+            codec.decode(&mut wire),
+            Ok(Some(Packet::Connect(_)))
+        ));
+        assert_eq!(codec.encoder().version(), Version::V5);
+        let mut out = BytesMut::new();
+        codec
+            .encode(Packet::conn_ack(false, ReasonCode::SUCCESS), &mut out)
+            .unwrap();
+        // 5.0 CONNACK: flags, reason code, Property Length.
+        assert_eq!(&out[..], &[0x20, 0x03, 0x00, 0x00, 0x00]);
     }
 }
