@@ -2,13 +2,20 @@
 //! `sets.rs` names one of these modules per field.
 
 use super::{
-    PropertyId, PropertyIter, PropertyValue, SubscriptionIdentifiers, UserProperties, check_int,
+    PropertyId, PropertyIter, PropertyValue, SubscriptionIdentifiers, UserProperties, WireType,
+    check_int,
 };
 use crate::buffer::Buffer;
 use crate::codec::write::Sink;
 use crate::error::{DecodeError, EncodeError};
 
 fn encode_check(id: PropertyId, v: u32) -> Result<(), EncodeError> {
+    // A Variable Byte Integer property stops at 268,435,455 (§1.5.5): for the Subscription
+    // Identifier, the only one, a larger value is out of its range 1 to 268,435,455
+    // (§3.3.2.3.8, §3.8.2.1.2), not a packet that is too large.
+    if id.wire_type() == WireType::Varint && v > crate::codec::varint::MAX {
+        return Err(EncodeError::InvalidPropertyValue(id));
+    }
     check_int(id, v).map_err(|e| match e {
         DecodeError::TopicAliasZero => EncodeError::TopicAliasZero,
         _ => EncodeError::InvalidPropertyValue(id),

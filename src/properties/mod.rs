@@ -444,5 +444,16 @@ mod tests {
             ..Default::default()
         };
         assert!(zero.build().is_err());
+        // Subscription Identifier above 268,435,455 (§3.8.2.1.2): out of range, like 0.
+        let over = SubscribePropertiesBuilder {
+            subscription_identifier: Some(varint::MAX + 1),
+            ..Default::default()
+        };
+        assert_eq!(
+            over.build(),
+            Err(EncodeError::InvalidPropertyValue(
+                PropertyId::SubscriptionIdentifier
+            ))
+        );
     }
 }
