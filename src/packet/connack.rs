@@ -100,8 +100,10 @@ impl<B: Buffer> ConnAck<B> {
         };
         if S::CHECKS {
             if self.session_present && self.reason_code != ReasonCode::SUCCESS {
+                // [MQTT-3.2.2-4] (3.1.1) / [MQTT-3.2.2-6] (5.0)
                 return Err(EncodeError::SessionPresentOnFailure);
             }
+            // §3.2.2.3: Authentication Data only with an Authentication Method.
             if self.properties.authentication_data().is_some()
                 && self.properties.authentication_method().is_none()
             {
