@@ -9,6 +9,9 @@
 //! Not a stable API: it exists for `fuzz/` and `tests/fuzz_regressions.rs`.
 
 pub use crate::arbitrary::{FuzzPacket, packet as arbitrary_packet, version as arbitrary_version};
+pub use unconstrained::{EncodeOutcome, RawPacket, encode, encode_outcome};
+
+mod unconstrained;
 
 use crate::buffer::Buffer;
 use crate::codec::header::FixedHeader;

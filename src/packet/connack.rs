@@ -99,6 +99,7 @@ impl<B: Buffer> ConnAck<B> {
                     version,
                 })?
         };
+        // [MQTT-3.2.2-4] (3.1.1) / [MQTT-3.2.2-6] (5.0)
         if S::CHECKS && self.session_present && self.reason_code != ReasonCode::SUCCESS {
             return Err(EncodeError::SessionPresentOnFailure);
         }

@@ -32,6 +32,12 @@ pub(crate) trait Field: Sized + core::fmt::Debug {
 
 /// Checks an integer the way decoding does, with the encoder's error.
 fn encode_check(id: PropertyId, v: u32) -> Result<(), EncodeError> {
+    // A Variable Byte Integer property stops at 268,435,455 (§1.5.5): for the Subscription
+    // Identifier, the only one, a larger value is out of its range 1 to 268,435,455
+    // (§3.3.2.3.8, §3.8.2.1.2), not a packet that is too large.
+    if id.wire_type() == WireType::Varint && v > crate::codec::varint::MAX {
+        return Err(EncodeError::InvalidPropertyValue(id));
+    }
     check_int(id, v).map_err(|e| match e {
         DecodeError::TopicAliasZero => EncodeError::TopicAliasZero,
         _ => EncodeError::InvalidPropertyValue(id),

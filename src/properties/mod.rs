@@ -524,6 +524,17 @@ mod tests {
             ..Default::default()
         };
         assert!(zero.build().is_err());
+        // Subscription Identifier above 268,435,455 (§3.8.2.1.2): out of range, like 0.
+        let over = SubscribePropertiesBuilder {
+            subscription_identifier: Some(varint::MAX + 1),
+            ..Default::default()
+        };
+        assert_eq!(
+            over.build(),
+            Err(EncodeError::InvalidPropertyValue(
+                PropertyId::SubscriptionIdentifier
+            ))
+        );
     }
 
     /// CONNECT §3.1.2.11.10, CONNACK §3.2.2.3.18, AUTH §3.15.2.2.3: Authentication Data
