@@ -310,4 +310,8 @@ pub enum EncodeError {
     /// No Local on a shared subscription ([MQTT-3.8.3-4]).
     #[error("No Local on a shared subscription [MQTT-3.8.3-4]")]
     NoLocalOnSharedSubscription,
+    /// [`Packet::to_owned_packet`](crate::Packet::to_owned_packet): the packet encodes, but a
+    /// decoder of the same version refuses the bytes (a rule only the decoder checks).
+    #[error("the encoded packet does not decode: {0}")]
+    NotDecodable(DecodeError),
 }

@@ -47,7 +47,7 @@ pub fn decode<B: Buffer>(
 }
 
 /// Decodes one packet from the start of a byte slice, borrowing from it: no allocation for any
-/// packet without user properties or topic filters.
+/// packet but CONNECT and CONNACK (which are boxed).
 ///
 /// ```
 /// use mqtt_wire::{decode_slice, Packet, Version};

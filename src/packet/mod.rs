@@ -9,6 +9,7 @@ mod auth;
 mod connack;
 mod connect;
 mod disconnect;
+mod filters;
 mod publish;
 mod suback;
 mod subscribe;
@@ -20,6 +21,9 @@ pub use auth::Auth;
 pub use connack::ConnAck;
 pub use connect::{Connect, Will};
 pub use disconnect::Disconnect;
+pub use filters::{
+    SubscribeFilters, SubscribeFiltersIter, UnsubscribeFilters, UnsubscribeFiltersIter,
+};
 pub use publish::Publish;
 pub use suback::SubAck;
 pub use subscribe::Subscribe;
@@ -271,11 +275,11 @@ impl<B: Buffer> Packet<B> {
     ///
     /// ```
     /// use bytes::{Bytes, BytesMut};
-    /// use mqtt_wire::{ByteString, Packet, PacketId, Publish, QosPid, Version};
+    /// use mqtt_wire::{Packet, PacketId, Publish, QosPid, TopicName, Version};
     ///
     /// let publish = Publish {
     ///     qos: QosPid::AtLeastOnce(PacketId::new(7).unwrap()),
-    ///     ..Publish::new(ByteString::from_static("a/b"), Bytes::from_static(b"hi"))
+    ///     ..Publish::new(TopicName::from_static("a/b")?, Bytes::from_static(b"hi"))
     /// };
     /// let mut buf = BytesMut::new();
     /// Packet::Publish(publish).encode(Version::V3_1_1, &mut buf)?;
@@ -311,6 +315,45 @@ impl<B: Buffer> Packet<B> {
             return Err(e);
         }
         Ok(size)
+    }
+}
+
+impl Packet<&[u8]> {
+    /// An owned copy of a borrowed packet (from [`decode_slice`](crate::decode_slice)), in one
+    /// allocation: the packet is encoded for `version` (a CONNECT for its own
+    /// [`protocol`](Connect::protocol)) into one buffer, and decoded from it again, so every field
+    /// of the copy shares that buffer.
+    ///
+    /// A packet decoded for `version` always encodes for it; the error is for a hand-built
+    /// packet that cannot be encoded.
+    ///
+    /// ```
+    /// use mqtt_wire::{decode_slice, Packet, Version};
+    ///
+    /// let wire = [0x30, 0x07, 0x00, 0x03, b'a', b'/', b'b', b'h', b'i'];
+    /// let (borrowed, _) = decode_slice(&wire, Version::V3_1_1, u32::MAX)?.unwrap();
+    /// let owned: Packet = borrowed.to_owned_packet(Version::V3_1_1)?;
+    /// drop(wire);
+    /// let Packet::Publish(publish) = owned else { panic!() };
+    /// assert_eq!(publish.topic, "a/b");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_owned_packet(&self, version: Version) -> Result<Packet<Bytes>, EncodeError> {
+        let version = match self {
+            Packet::Connect(c) => c.protocol,
+            _ => version,
+        };
+        let size = self.encoded_len(version)?;
+        let mut buf = BytesMut::with_capacity(size);
+        self.encode(version, &mut buf)?;
+        let frame = buf.freeze();
+        match crate::codec::decode(&frame, version, u32::MAX) {
+            Ok(Some((packet, _))) => Ok(packet),
+            Ok(None) => Err(EncodeError::NotDecodable(DecodeError::UnexpectedEnd(
+                self.packet_type(),
+            ))),
+            Err(e) => Err(EncodeError::NotDecodable(e)),
+        }
     }
 }
 
