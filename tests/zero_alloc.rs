@@ -497,3 +497,26 @@ fn counter_sees_the_box_of_connect() {
     assert!(decoded);
     assert!(slice.allocations > 0, "the counter missed the CONNECT box");
 }
+
+/// `to_owned_packet` copies a borrowed packet into one buffer: two allocations (the buffer and
+/// its shared reference count), whatever the number of fields, where a field-by-field copy makes
+/// one per string.
+#[test]
+fn to_owned_packet_allocates_one_buffer() {
+    for case in cases() {
+        let (packet, _) = decode_slice(&case.bytes, case.version, u32::MAX)
+            .unwrap()
+            .unwrap();
+        let (traffic, owned) = measure(|| packet.to_owned_packet(case.version));
+        let owned = owned.unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        let mut borrowed = BytesMut::new();
+        packet.encode(case.version, &mut borrowed).unwrap();
+        assert_eq!(encode(case.version, &owned), borrowed);
+        assert!(
+            traffic.allocations <= 2,
+            "{}: {} allocations",
+            case.name,
+            traffic.allocations
+        );
+    }
+}

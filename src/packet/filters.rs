@@ -425,3 +425,219 @@ impl<B: Buffer> Iterator for UnsubscribeFiltersIter<'_, B> {
 }
 
 impl<B: Buffer> ExactSizeIterator for UnsubscribeFiltersIter<'_, B> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::decode_slice;
+    use crate::packet::{Packet, Subscribe, Unsubscribe};
+    use crate::types::PacketId;
+    use alloc::format;
+    use alloc::vec::Vec;
+
+    fn filter(s: &'static str) -> TopicFilter {
+        TopicFilter::from_static(s).unwrap()
+    }
+
+    fn pid() -> PacketId {
+        PacketId::new(9).unwrap()
+    }
+
+    fn encode(packet: &Packet, version: Version) -> Result<Vec<u8>, EncodeError> {
+        let mut buf = BytesMut::new();
+        let result = packet.encode(version, &mut buf);
+        assert_eq!(result.is_err(), buf.is_empty(), "nothing written on error");
+        assert_eq!(packet.encoded_len(version), result);
+        result.map(|_| buf.to_vec())
+    }
+
+    fn decode(bytes: &[u8], version: Version) -> Result<Packet<&[u8]>, DecodeError> {
+        decode_slice(bytes, version, u32::MAX).map(|d| d.expect("whole packet").0)
+    }
+
+    #[test]
+    fn entries_read_back_in_order() {
+        let all = [
+            (filter("a/+"), SubscriptionOptions::qos(QoS::AtLeastOnce)),
+            (
+                filter("$share/g/b/#"),
+                SubscriptionOptions {
+                    retain_handling: RetainHandling::DoNotSend,
+                    ..SubscriptionOptions::qos(QoS::ExactlyOnce)
+                },
+            ),
+            (
+                filter("c"),
+                SubscriptionOptions {
+                    no_local: true,
+                    retain_as_published: true,
+                    ..SubscriptionOptions::qos(QoS::AtMostOnce)
+                },
+            ),
+        ];
+        let filters = SubscribeFilters::try_from_iter(all.clone()).unwrap();
+        assert_eq!(filters.len(), 3);
+        assert!(!filters.is_empty());
+        assert_eq!(filters.iter().len(), 3);
+        assert_eq!(filters.iter().collect::<Vec<_>>(), all);
+        assert_eq!(filters.first(), Some(all[0].clone()));
+        let expected = format!("{:?}", all.to_vec());
+        assert_eq!(format!("{filters:?}"), expected);
+
+        let packet = Packet::Subscribe(Subscribe {
+            filters,
+            ..Subscribe::new(
+                pid(),
+                filter("x"),
+                SubscriptionOptions::qos(QoS::AtMostOnce),
+            )
+        });
+        let bytes = encode(&packet, Version::V5).unwrap();
+        let Packet::Subscribe(decoded) = decode(&bytes, Version::V5).unwrap() else {
+            panic!("not a SUBSCRIBE");
+        };
+        let read: Vec<_> = decoded
+            .filters
+            .iter()
+            .map(|(f, o)| (f.as_str().to_owned(), o))
+            .collect();
+        let written: Vec<_> = all
+            .iter()
+            .map(|(f, o)| (f.as_str().to_owned(), *o))
+            .collect();
+        assert_eq!(read, written);
+
+        let un = UnsubscribeFilters::try_from_iter(all.iter().map(|(f, _)| f.clone())).unwrap();
+        assert_eq!(un.len(), 3);
+        assert_eq!(un.first(), Some(filter("a/+")));
+        assert_eq!(format!("{un:?}"), r#"["a/+", "$share/g/b/#", "c"]"#);
+    }
+
+    use alloc::borrow::ToOwned;
+
+    #[test]
+    fn empty_lists_cannot_be_made_mqtt_3_8_3_2_and_3_10_3_2() {
+        let none: [(TopicFilter, SubscriptionOptions); 0] = [];
+        assert_eq!(
+            SubscribeFilters::try_from_iter(none),
+            Err(EncodeError::NoTopicFilters(PacketType::Subscribe))
+        );
+        let none: [TopicFilter; 0] = [];
+        assert_eq!(
+            UnsubscribeFilters::try_from_iter(none),
+            Err(EncodeError::NoTopicFilters(PacketType::Unsubscribe))
+        );
+    }
+
+    #[test]
+    fn subscription_options_beyond_qos_refused_on_3_1_1_mqtt_3_8_3_4() {
+        let options = SubscriptionOptions {
+            retain_as_published: true,
+            ..SubscriptionOptions::qos(QoS::AtLeastOnce)
+        };
+        let packet = Packet::Subscribe(Subscribe::new(pid(), filter("a"), options));
+        assert!(matches!(
+            encode(&packet, Version::V3_1_1),
+            Err(EncodeError::NotInVersion { .. })
+        ));
+        // Decoded on 5.0, the block still knows.
+        let bytes = encode(&packet, Version::V5).unwrap();
+        let decoded = decode(&bytes, Version::V5).unwrap();
+        let mut buf = BytesMut::new();
+        assert!(matches!(
+            decoded.encode(Version::V3_1_1, &mut buf),
+            Err(EncodeError::NotInVersion { .. })
+        ));
+        assert!(buf.is_empty());
+        // QoS alone is fine on both.
+        let plain = Packet::Subscribe(Subscribe::new(
+            pid(),
+            filter("a"),
+            SubscriptionOptions::qos(QoS::ExactlyOnce),
+        ));
+        assert_eq!(
+            encode(&plain, Version::V3_1_1).unwrap(),
+            b"\x82\x06\x00\x09\x00\x01a\x02"
+        );
+    }
+
+    #[test]
+    fn no_local_on_a_shared_subscription_refused_mqtt_3_8_3_4() {
+        let no_local = SubscriptionOptions {
+            no_local: true,
+            ..SubscriptionOptions::qos(QoS::AtMostOnce)
+        };
+        let shared = Packet::Subscribe(Subscribe::new(pid(), filter("$share/g/a"), no_local));
+        assert_eq!(
+            encode(&shared, Version::V5),
+            Err(EncodeError::NoLocalOnSharedSubscription)
+        );
+        // Not shared: `$share` without a share name and filter is an ordinary level.
+        let plain = Packet::Subscribe(Subscribe::new(pid(), filter("$share"), no_local));
+        assert!(encode(&plain, Version::V5).is_ok());
+        let mixed = Packet::Subscribe(Subscribe {
+            filters: SubscribeFilters::try_from_iter([
+                (filter("a"), no_local),
+                (
+                    filter("$share/g/#"),
+                    SubscriptionOptions::qos(QoS::AtMostOnce),
+                ),
+            ])
+            .unwrap(),
+            ..Subscribe::new(pid(), filter("x"), no_local)
+        });
+        assert!(encode(&mixed, Version::V5).is_ok());
+    }
+
+    /// On 3.1.1 `$share` is an ordinary level, so `$share/g` decodes there; encoding it on 5.0
+    /// checks it under the shared-subscription syntax.
+    #[test]
+    fn filters_decoded_on_3_1_1_are_checked_as_shared_on_5_0_mqtt_4_8_2_1() {
+        // SUBSCRIBE pid 1, "$share/g" QoS 0; UNSUBSCRIBE pid 1, "$share/g".
+        let sub = b"\x82\x0d\x00\x01\x00\x08$share/g\x00";
+        let unsub = b"\xa2\x0c\x00\x01\x00\x08$share/g";
+        // The same with a Property Length of 0: refused by a 5.0 decoder.
+        let sub5 = b"\x82\x0e\x00\x01\x00\x00\x08$share/g\x00";
+        let unsub5 = b"\xa2\x0d\x00\x01\x00\x00\x08$share/g";
+        for bytes in [&sub5[..], &unsub5[..]] {
+            assert_eq!(
+                decode(bytes, Version::V5).unwrap_err(),
+                DecodeError::InvalidTopicFilter
+            );
+        }
+        for bytes in [&sub[..], &unsub[..]] {
+            let packet = decode(bytes, Version::V3_1_1).unwrap();
+            let mut buf = BytesMut::new();
+            assert_eq!(packet.encode(Version::V3_1_1, &mut buf), Ok(bytes.len()));
+            assert_eq!(&buf[..], bytes);
+            let mut buf = BytesMut::new();
+            assert_eq!(
+                packet.encode(Version::V5, &mut buf),
+                Err(EncodeError::InvalidTopicFilter)
+            );
+            assert_eq!(
+                packet.encoded_len(Version::V5),
+                Err(EncodeError::InvalidTopicFilter)
+            );
+            assert!(buf.is_empty());
+        }
+        // A valid shared filter decoded on 3.1.1 encodes on 5.0.
+        let ok = b"\xa2\x0e\x00\x01\x00\x0a$share/g/a";
+        let packet = decode(ok, Version::V3_1_1).unwrap();
+        let Packet::Unsubscribe(u) = &packet else {
+            panic!("not an UNSUBSCRIBE")
+        };
+        assert_eq!(u.filters.first().unwrap().share_name(), Some("g"));
+        let mut buf = BytesMut::new();
+        assert!(packet.encode(Version::V5, &mut buf).is_ok());
+    }
+
+    #[test]
+    fn unsubscribe_new_is_one_filter() {
+        let packet = Packet::Unsubscribe(Unsubscribe::new(pid(), filter("a/b")));
+        assert_eq!(
+            encode(&packet, Version::V3_1_1).unwrap(),
+            b"\xa2\x07\x00\x09\x00\x03a/b"
+        );
+    }
+}

@@ -324,8 +324,10 @@ impl Packet<&[u8]> {
     /// [`protocol`](Connect::protocol)) into one buffer, and decoded from it again, so every field
     /// of the copy shares that buffer.
     ///
-    /// A packet decoded for `version` always encodes for it; the error is for a hand-built
-    /// packet that cannot be encoded.
+    /// A packet decoded for `version` always converts, including the one packet a decoder
+    /// accepts and an encoder refuses: a 3.1.1 CONNECT with an empty client identifier and Clean
+    /// Session 0, which a server must answer with CONNACK 0x02 ([MQTT-3.1.3-8]). The error is for
+    /// a hand-built packet that cannot be encoded.
     ///
     /// ```
     /// use mqtt_wire::{decode_slice, Packet, Version};
@@ -339,6 +341,20 @@ impl Packet<&[u8]> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn to_owned_packet(&self, version: Version) -> Result<Packet<Bytes>, EncodeError> {
+        if let Packet::Connect(c) = self {
+            // [MQTT-3.1.3-7] is the encoder's rule: copy with Clean Session set, then clear it.
+            if !c.protocol.is_v5() && c.client_id.is_empty() && !c.clean_start {
+                let clean = Packet::Connect(Box::new(Connect {
+                    clean_start: true,
+                    ..(**c).clone()
+                }));
+                let mut owned = clean.to_owned_packet(c.protocol)?;
+                if let Packet::Connect(copy) = &mut owned {
+                    copy.clean_start = false;
+                }
+                return Ok(owned);
+            }
+        }
         let version = match self {
             Packet::Connect(c) => c.protocol,
             _ => version,
@@ -384,6 +400,46 @@ from_packet! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::decode_slice;
+
+    /// A 3.1.1 server must be able to keep this CONNECT to answer it with CONNACK 0x02
+    /// ([MQTT-3.1.3-8]), though an encoder refuses to write it ([MQTT-3.1.3-7]).
+    #[test]
+    fn to_owned_packet_keeps_an_empty_client_id_without_clean_session_mqtt_3_1_3_8() {
+        let wire = b"\x10\x0c\x00\x04MQTT\x04\x00\x00\x3c\x00\x00";
+        for version in [Version::V3_1_1, Version::V5] {
+            let (borrowed, _) = decode_slice(wire, version, u32::MAX).unwrap().unwrap();
+            let owned = borrowed.to_owned_packet(version).unwrap();
+            let Packet::Connect(c) = &owned else {
+                panic!("not a CONNECT")
+            };
+            assert!(!c.clean_start);
+            assert!(c.client_id.is_empty());
+            assert_eq!(c.protocol, Version::V3_1_1);
+        }
+    }
+
+    #[test]
+    fn to_owned_packet_copies_every_field() {
+        let wire = b"\x82\x0e\x00\x07\x00\x03a/+\x01\x00\x03b/#\x02";
+        let (borrowed, _) = decode_slice(wire, Version::V3_1_1, u32::MAX)
+            .unwrap()
+            .unwrap();
+        let owned = borrowed.to_owned_packet(Version::V3_1_1).unwrap();
+        let (again, _) = crate::codec::decode(&Bytes::from_static(wire), Version::V3_1_1, u32::MAX)
+            .unwrap()
+            .unwrap();
+        assert_eq!(owned, again);
+        let mut buf = BytesMut::new();
+        owned.encode(Version::V3_1_1, &mut buf).unwrap();
+        assert_eq!(&buf[..], wire);
+        // A hand-built packet the encoder refuses is refused here too.
+        let bad: Packet<&[u8]> = Packet::Auth(Auth::default());
+        assert!(matches!(
+            bad.to_owned_packet(Version::V3_1_1),
+            Err(EncodeError::NotInVersion { .. })
+        ));
+    }
 
     /// Packets move by value through the decode path; every byte of their size is copied at each
     /// move, and above 128 bytes the copies become calls to `memcpy`. Property sets are kept as
