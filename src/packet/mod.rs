@@ -419,6 +419,38 @@ mod tests {
         }
     }
 
+    /// The will topic is a `TopicName`; only its emptiness is checked at encode.
+    #[test]
+    fn encoder_refuses_an_empty_will_topic_mqtt_4_7_3_1() {
+        use crate::topic::TopicName;
+        let will = |topic| Will::new(topic, Bytes::from_static(b"bye"));
+        for version in [Version::V3_1_1, Version::V5] {
+            let connect = |topic| {
+                Packet::from(Connect {
+                    will: Some(will(topic)),
+                    ..Connect::new(version, bytestring::ByteString::from_static("c"), 0)
+                })
+            };
+            let mut buf = BytesMut::new();
+            let empty = connect(TopicName::empty_for_alias());
+            assert_eq!(
+                empty.encode(version, &mut buf),
+                Err(EncodeError::EmptyTopicName)
+            );
+            assert!(buf.is_empty());
+            let named = connect(TopicName::from_static("status").unwrap());
+            assert!(named.encode(version, &mut buf).is_ok());
+            let (decoded, _) = decode_slice(&buf, version, u32::MAX).unwrap().unwrap();
+            let Packet::Connect(c) = decoded else {
+                panic!("not a CONNECT")
+            };
+            let w = c.will.as_ref().unwrap();
+            assert_eq!(w.topic, "status");
+            assert_eq!((w.qos, w.retain), (crate::types::QoS::AtMostOnce, false));
+            assert!(w.properties.is_empty());
+        }
+    }
+
     #[test]
     fn to_owned_packet_copies_every_field() {
         let wire = b"\x82\x0e\x00\x07\x00\x03a/+\x01\x00\x03b/#\x02";
