@@ -41,6 +41,9 @@ impl<B: Buffer> TopicFilter<B> {
 
     /// The share name of a shared subscription (`workers` in `$share/workers/jobs/#`), `None`
     /// for an ordinary filter (§4.8.2).
+    ///
+    /// This and the other accessors read the filter under the 5.0 syntax. On 3.1.1, where
+    /// `$share` is an ordinary level, match with [`matches_literal`](crate::topic::matches_literal).
     pub fn share_name(&self) -> Option<&str> {
         split_shared(&self.0).map(|(name, _)| name)
     }
@@ -80,6 +83,22 @@ fn split_shared(filter: &str) -> Option<(&str, &str)> {
     let (name, rest) = filter.strip_prefix(SHARE_PREFIX)?.split_once('/')?;
     let valid = !name.is_empty() && !name.contains(['+', '#']) && !rest.is_empty();
     valid.then_some((name, rest))
+}
+
+/// §4.7 matching of the topic name `topic` against the text of `filter`, without reading a
+/// `$share/{ShareName}/` prefix as a shared subscription: how a 3.1.1 server, where `$share` is an
+/// ordinary level, matches. [`TopicFilter::matches`] is the 5.0 reading. `filter` is assumed to be
+/// a valid filter; the rules are those of [`TopicFilter::matches_str`].
+///
+/// ```
+/// use mqtt_wire::topic::matches_literal;
+///
+/// assert!(matches_literal("$share/g/a", "$share/g/a"));
+/// assert!(!matches_literal("$share/g/a", "a"));
+/// assert!(matches_literal("a/+/c", "a/b/c"));
+/// ```
+pub fn matches_literal(filter: &str, topic: &str) -> bool {
+    matches(filter, topic)
 }
 
 /// §4.7 matching of a topic name against a (non-shared) filter.
@@ -235,6 +254,10 @@ mod tests {
         // A shared subscription matches by its filter part.
         assert!(!f("$share/g/#").matches_str("$SYS/x"));
         assert!(f("$share/g/#").matches_str("x"));
+        // Read literally (3.1.1), `$share` is a level like any other.
+        assert!(matches_literal("$share/g/#", "$share/g/x"));
+        assert!(!matches_literal("$share/g/#", "x"));
+        assert!(!matches_literal("#", "$share/g/x"));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 mod filter;
 mod name;
 
-pub use filter::TopicFilter;
+pub use filter::{TopicFilter, matches_literal};
 pub use name::TopicName;
 
 use crate::error::{DecodeError, EncodeError};
