@@ -280,30 +280,45 @@ pub(crate) fn check_filter_syntax(filter: &str, shared: bool) -> Result<bool, To
     if filter.len() > usize::from(u16::MAX) {
         return Err(TopicError::TooLong(filter.len())); // [MQTT-4.7.3-3]
     }
-    let mut rest = filter;
+    let mut rest = filter.as_bytes();
     let mut is_shared = false;
     if let Some(after) = filter.strip_prefix(SHARE_PREFIX).filter(|_| shared) {
         // [MQTT-4.8.2-1], [MQTT-4.8.2-2]
         let (share_name, inner) = after
             .split_once('/')
             .ok_or(TopicError::InvalidTopicFilter)?;
-        if share_name.is_empty() || share_name.contains(['+', '#']) || inner.is_empty() {
+        let wildcard = |b: &u8| *b == b'+' || *b == b'#';
+        if share_name.is_empty() || share_name.bytes().any(|b| wildcard(&b)) || inner.is_empty() {
             return Err(TopicError::InvalidTopicFilter);
         }
-        rest = inner;
+        rest = inner.as_bytes();
         is_shared = true;
     }
-    let mut levels = rest.split('/').peekable();
-    while let Some(level) = levels.next() {
-        let multi = level.contains('#');
-        if multi && (level != "#" || levels.peek().is_some()) {
-            return Err(TopicError::InvalidTopicFilter); // [MQTT-4.7.1-2] 3.1.1 / [MQTT-4.7.1-1] 5.0
-        }
-        if level.contains('+') && level != "+" {
-            return Err(TopicError::InvalidTopicFilter); // [MQTT-4.7.1-3] 3.1.1 / [MQTT-4.7.1-2] 5.0
-        }
-    }
+    check_wildcards(rest)?;
     Ok(is_shared)
+}
+
+/// `+` only as a whole level ([MQTT-4.7.1-3] 3.1.1 / [MQTT-4.7.1-2] 5.0); `#` only as a whole
+/// level and the last one ([MQTT-4.7.1-2] 3.1.1 / [MQTT-4.7.1-1] 5.0). One pass over the bytes:
+/// `+`, `#` and `/` are ASCII and never part of a multi-byte UTF-8 sequence.
+#[inline]
+fn check_wildcards(filter: &[u8]) -> Result<(), TopicError> {
+    let mut from = 0;
+    while let Some(offset) = filter
+        .get(from..)
+        .and_then(|rest| rest.iter().position(|&b| b == b'+' || b == b'#'))
+    {
+        let at = from + offset;
+        let starts_level = at == 0 || filter.get(at - 1) == Some(&b'/');
+        let next = filter.get(at + 1);
+        let ends_level = matches!(next, None | Some(b'/'));
+        let multi = filter.get(at) == Some(&b'#');
+        if !starts_level || !ends_level || (multi && next.is_some()) {
+            return Err(TopicError::InvalidTopicFilter);
+        }
+        from = at + 1;
+    }
+    Ok(())
 }
 
 /// What starts a shared subscription's filter on 5.0 (§4.8.2).
@@ -345,6 +360,35 @@ mod tests {
         assert!(!is_valid_topic_name("a/+"));
         assert!(!is_valid_topic_name("a/#"));
         assert!(!is_valid_topic_name("a\0b"));
+    }
+
+    /// The one-pass wildcard check agrees with a level-by-level reading of the rules on every
+    /// string of up to 7 characters over `a`, `/`, `+`, `#`.
+    #[test]
+    fn wildcard_placement_matches_the_level_reading_mqtt_4_7_1_1_and_4_7_1_2() {
+        fn by_levels(filter: &str) -> bool {
+            let levels: alloc::vec::Vec<&str> = filter.split('/').collect();
+            levels.iter().enumerate().all(|(i, level)| {
+                let multi_ok = !level.contains('#') || (*level == "#" && i + 1 == levels.len());
+                let single_ok = !level.contains('+') || *level == "+";
+                multi_ok && single_ok
+            })
+        }
+        let alphabet = ['a', '/', '+', '#'];
+        let mut count = 0;
+        for len in 0..=7u32 {
+            for n in 0..4usize.pow(len) {
+                let filter: alloc::string::String =
+                    (0..len).map(|i| alphabet[(n >> (2 * i)) & 3]).collect();
+                assert_eq!(
+                    check_wildcards(filter.as_bytes()).is_ok(),
+                    by_levels(&filter),
+                    "{filter}"
+                );
+                count += 1;
+            }
+        }
+        assert_eq!(count, 21_845);
     }
 
     #[test]
