@@ -335,7 +335,7 @@ fn describe(packet: &Packet) -> String {
             let filters: Vec<String> = p
                 .filters
                 .iter()
-                .map(|(f, o)| format!("{:?}@{}", &**f, o.qos as u8))
+                .map(|(f, o)| format!("{:?}@{}", &*f, o.qos as u8))
                 .collect();
             write!(
                 s,
@@ -353,7 +353,7 @@ fn describe(packet: &Packet) -> String {
             props(!p.properties.is_empty(), &p.properties)
         ),
         Packet::Unsubscribe(p) => {
-            let filters: Vec<&str> = p.filters.iter().map(|f| &**f).collect();
+            let filters: Vec<_> = p.filters.iter().collect();
             write!(
                 s,
                 " pid={} filters={filters:?}{}",

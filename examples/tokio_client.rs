@@ -12,7 +12,7 @@
 use futures_util::{SinkExt, StreamExt};
 use mqtt_wire::{
     ByteString, Bytes, Connect, Disconnect, MqttCodec, Packet, PacketId, Publish, QosPid,
-    ReasonCode, Version,
+    ReasonCode, TopicName, Version,
 };
 use std::process::ExitCode;
 use tokio::net::TcpStream;
@@ -57,7 +57,7 @@ async fn run(host: &str, port: &str, topic: &str, message: &str) -> Result<(), E
     let pid = PacketId::new(1).ok_or("packet identifier 0")?;
     let publish = Publish {
         qos: QosPid::AtLeastOnce(pid),
-        ..Publish::new(ByteString::from(topic), Bytes::from(message.to_owned()))
+        ..Publish::new(TopicName::try_from(topic)?, Bytes::from(message.to_owned()))
     };
     framed.send(Packet::Publish(publish)).await?;
     match next(&mut framed).await? {

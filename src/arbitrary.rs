@@ -11,15 +11,15 @@
 
 use crate::codec::varint;
 use crate::packet::{
-    Ack, Auth, ConnAck, Connect, Disconnect, Packet, Publish, SubAck, Subscribe, UnsubAck,
-    Unsubscribe, Will,
+    Ack, Auth, ConnAck, Connect, Disconnect, Packet, Publish, SubAck, Subscribe, SubscribeFilters,
+    UnsubAck, Unsubscribe, UnsubscribeFilters, Will,
 };
 use crate::properties::{
     AckProperties, AuthProperties, ConnAckProperties, ConnectProperties, DisconnectProperties,
     PublishProperties, SubscribeProperties, UnsubscribeProperties, WillProperties,
 };
 use crate::reason::ReasonCode;
-use crate::topic;
+use crate::topic::{self, TopicFilter, TopicName};
 use crate::types::{
     PacketId, PacketType, QoS, QosPid, RetainHandling, SubscriptionOptions, Version,
 };
@@ -159,12 +159,12 @@ fn string(u: &mut Unstructured<'_>) -> Result<ByteString> {
 }
 
 /// A non-empty topic name: no U+0000, `+` or `#`.
-fn topic_name(u: &mut Unstructured<'_>) -> Result<ByteString> {
+fn topic_name(u: &mut Unstructured<'_>) -> Result<TopicName> {
     let mut s = text(u, &['\0', '+', '#'])?;
     if s.is_empty() {
         s.push('t');
     }
-    Ok(ByteString::from(s))
+    TopicName::try_from(s).map_err(|_| arbitrary::Error::IncorrectFormat)
 }
 
 /// Binary Data: at most 65,535 bytes.
@@ -175,7 +175,7 @@ fn binary(u: &mut Unstructured<'_>) -> Result<Bytes> {
 
 /// A topic filter valid for the version: levels that are `+`, a final `#`, or text without
 /// wildcards and `/`; on 5.0 sometimes a shared subscription.
-fn topic_filter(u: &mut Unstructured<'_>, v5: bool) -> Result<ByteString> {
+fn topic_filter(u: &mut Unstructured<'_>, v5: bool) -> Result<TopicFilter> {
     let mut out = String::new();
     if v5 && u.ratio(1, 8)? {
         let mut name = text(u, &['\0', '+', '#', '/'])?;
@@ -202,7 +202,8 @@ fn topic_filter(u: &mut Unstructured<'_>, v5: bool) -> Result<ByteString> {
         // An empty filter, or one whose text happens to start `$share/` on 5.0.
         out = String::from("f");
     }
-    Ok(ByteString::from(out))
+    // Checked above under the version's rules (on 3.1.1 `$share` is an ordinary level).
+    Ok(TopicFilter::from_checked(ByteString::from(out)))
 }
 
 fn user_properties(u: &mut Unstructured<'_>) -> Result<Vec<(ByteString, ByteString)>> {
@@ -247,7 +248,7 @@ fn will_properties(u: &mut Unstructured<'_>, v5: bool) -> Result<WillProperties>
         p.payload_format_indicator = opt(u, |u| u.arbitrary())?;
         p.message_expiry_interval = opt(u, |u| u.arbitrary())?;
         p.content_type = opt(u, string)?;
-        p.response_topic = opt(u, topic_name)?;
+        p.response_topic = opt(u, |u| topic_name(u).map(TopicName::into_inner))?;
         p.correlation_data = opt(u, binary)?;
         p.user_properties = user_properties(u)?;
     }
@@ -292,7 +293,7 @@ fn publish_properties(u: &mut Unstructured<'_>, v5: bool) -> Result<PublishPrope
         p.payload_format_indicator = opt(u, |u| u.arbitrary())?;
         p.message_expiry_interval = opt(u, |u| u.arbitrary())?;
         p.topic_alias = opt(u, nonzero_u16)?;
-        p.response_topic = opt(u, topic_name)?;
+        p.response_topic = opt(u, |u| topic_name(u).map(TopicName::into_inner))?;
         p.correlation_data = opt(u, binary)?;
         p.user_properties = user_properties(u)?;
         let n = u.int_in_range(0..=3)?;
@@ -418,7 +419,7 @@ fn publish(u: &mut Unstructured<'_>, version: Version) -> Result<Publish> {
     let properties = publish_properties(u, v5)?;
     // 5.0 §3.3.2.1: the topic name may be empty when a Topic Alias stands for it.
     let topic = if properties.topic_alias().is_some() && u.arbitrary()? {
-        ByteString::new()
+        TopicName::empty_for_alias()
     } else {
         topic_name(u)?
     };
@@ -457,7 +458,7 @@ fn subscribe(u: &mut Unstructured<'_>, v5: bool) -> Result<Subscribe> {
         let filter = topic_filter(u, v5)?;
         let mut options = SubscriptionOptions::qos(qos(u)?);
         if v5 {
-            let shared = topic::check_filter(&filter, v5) == Ok(true);
+            let shared = filter.is_shared();
             // [MQTT-3.8.3-4]: no No Local on a shared subscription.
             options.no_local = !shared && u.arbitrary()?;
             options.retain_as_published = u.arbitrary()?;
@@ -472,7 +473,8 @@ fn subscribe(u: &mut Unstructured<'_>, v5: bool) -> Result<Subscribe> {
     Ok(Subscribe {
         pid,
         properties,
-        filters,
+        filters: SubscribeFilters::try_from_iter(filters)
+            .map_err(|_| arbitrary::Error::IncorrectFormat)?,
     })
 }
 
@@ -500,11 +502,14 @@ fn unsubscribe(u: &mut Unstructured<'_>, v5: bool) -> Result<Unsubscribe> {
     let pid = packet_id(u)?;
     let properties = unsubscribe_properties(u, v5)?;
     let n = u.int_in_range(1..=4)?;
-    let filters = (0..n).map(|_| topic_filter(u, v5)).collect::<Result<_>>()?;
+    let filters = (0..n)
+        .map(|_| topic_filter(u, v5))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Unsubscribe {
         pid,
         properties,
-        filters,
+        filters: UnsubscribeFilters::try_from_iter(filters)
+            .map_err(|_| arbitrary::Error::IncorrectFormat)?,
     })
 }
 

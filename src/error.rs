@@ -419,6 +419,10 @@ pub enum EncodeError {
     /// encoder sending as the server.
     #[error("DISCONNECT from a server with a Session Expiry Interval")]
     SessionExpiryFromServer,
+    /// [`Packet::to_owned_packet`](crate::Packet::to_owned_packet): the packet encodes, but a
+    /// decoder of the same version refuses the bytes (a rule only the decoder checks).
+    #[error("the encoded packet does not decode: {0}")]
+    NotDecodable(DecodeError),
 }
 
 impl EncodeError {
@@ -544,6 +548,16 @@ mod tests {
             EncodeError::EmptyClientIdWithoutCleanSession,
         ];
         for e in encode {
+            assert!(!e.to_string().contains("MQTT-"), "{e}");
+        }
+        let topic = [
+            crate::TopicError::EmptyTopicName,
+            crate::TopicError::NullCharacter,
+            crate::TopicError::WildcardInTopicName,
+            crate::TopicError::InvalidTopicFilter,
+            crate::TopicError::TooLong(65_536),
+        ];
+        for e in topic {
             assert!(!e.to_string().contains("MQTT-"), "{e}");
         }
     }

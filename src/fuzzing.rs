@@ -74,6 +74,10 @@ fn decode_as(data: &[u8], start: Version) {
                 let owned = reencode(&packet, version);
                 let shared = reencode(&borrowed, version);
                 assert_eq!(owned, shared, "Bytes and &[u8] packets encode differently");
+                match borrowed.to_owned_packet(version) {
+                    Ok(copy) => assert_eq!(copy, packet, "to_owned_packet changed the packet"),
+                    Err(e) => panic!("to_owned_packet refused {packet:?}: {e}"),
+                }
                 if let Some(bytes) = owned {
                     let (again, used) =
                         match decode_one(&bytes, encode_version(&packet, version), MAX_PACKET_SIZE)

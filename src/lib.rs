@@ -18,7 +18,10 @@
 //! - **Zero copy.** Decoded topics, payloads, strings and binary fields share the input: a
 //!   `Packet<Bytes>` holds reference-counted slices of the received frame, a `Packet<&[u8]>`
 //!   (from [`decode_slice`]) borrows from the caller's slice. UTF-8 is validated once, at decode.
-//!   Decoding a PUBLISH (with any properties), an ack or a ping allocates nothing.
+//!   Decoding a PUBLISH (with any properties), a SUBSCRIBE or UNSUBSCRIBE (the filter list is kept
+//!   as its validated block), an ack or a ping allocates nothing.
+//! - **Topics checked once.** [`TopicName`] and [`TopicFilter`] are validated when made or
+//!   decoded, never again when encoded; [`TopicFilter::matches`] implements §4.7 matching.
 //! - **Properties as received.** A 5.0 property set keeps its encoded block, checked against
 //!   every rule at decode; typed accessors read it, a builder makes new sets, and re-encoding is a
 //!   copy that keeps the order received.
@@ -53,10 +56,10 @@
 //! ## Encoding
 //!
 //! ```
-//! use mqtt_wire::{ByteString, Bytes, BytesMut, Packet, Publish, Version};
+//! use mqtt_wire::{Bytes, BytesMut, Packet, Publish, TopicName, Version};
 //!
 //! let mut buf = BytesMut::new();
-//! let publish = Publish::new(ByteString::from_static("a/b"), Bytes::from_static(b"hello"));
+//! let publish = Publish::new(TopicName::from_static("a/b")?, Bytes::from_static(b"hello"));
 //! Packet::Publish(publish).encode(Version::V5, &mut buf)?;
 //! assert_eq!(&buf[..], b"\x30\x0b\x00\x03a/b\x00hello"); // 5.0 adds the Property Length 0
 //! # Ok::<(), mqtt_wire::EncodeError>(())
@@ -66,7 +69,8 @@
 //!
 //! ```
 //! use mqtt_wire::{
-//!     decode_slice, ByteString, Bytes, BytesMut, Packet, Publish, PublishProperties, Version,
+//!     decode_slice, ByteString, Bytes, BytesMut, Packet, Publish, PublishProperties, TopicName,
+//!     Version,
 //! };
 //!
 //! let properties = PublishProperties::builder();
@@ -79,7 +83,7 @@
 //! .build()?; // checks every value
 //! let publish = Publish {
 //!     properties,
-//!     ..Publish::new(ByteString::from_static("a/b"), Bytes::from_static(b"{}"))
+//!     ..Publish::new(TopicName::from_static("a/b")?, Bytes::from_static(b"{}"))
 //! };
 //! let mut buf = BytesMut::new();
 //! Packet::Publish(publish).encode(Version::V5, &mut buf)?;
@@ -142,6 +146,9 @@ pub use packet::{
     Ack, Auth, ConnAck, Connect, Disconnect, Packet, Publish, SubAck, Subscribe, UnsubAck,
     Unsubscribe, Will,
 };
+pub use packet::{
+    SubscribeFilters, SubscribeFiltersIter, UnsubscribeFilters, UnsubscribeFiltersIter,
+};
 pub use properties::{
     AckProperties, AckPropertiesBuilder, AuthProperties, AuthPropertiesBuilder, ConnAckProperties,
     ConnAckPropertiesBuilder, ConnectProperties, ConnectPropertiesBuilder, DisconnectProperties,
@@ -151,6 +158,7 @@ pub use properties::{
     UnsubscribePropertiesBuilder, UserProperties, WillProperties, WillPropertiesBuilder,
 };
 pub use reason::ReasonCode;
+pub use topic::{TopicError, TopicFilter, TopicName};
 pub use types::ZeroPacketIdError;
 pub use types::{
     PacketId, PacketType, QoS, QosPid, RetainHandling, Side, SubscriptionOptions, Version,

@@ -14,7 +14,6 @@
 mod common;
 
 use bytes::BytesMut;
-use common::owned;
 use common::strategies::{
     self, PACKET_TYPES, packet_stream, reason_table_v5, v5_only_packet, versioned,
 };
@@ -70,7 +69,10 @@ fn check_round_trip(version: Version, packet: &Packet) -> Result<(), TestCaseErr
         .map_err(|e| fail("decode_slice refused an encoded packet", e))?
         .ok_or_else(|| fail("decode_slice wants more bytes", n))?;
     prop_assert_eq!(used, n, "decode_slice consumes exactly the packet");
-    prop_assert_eq!(&owned::packet(&borrowed), packet);
+    let owned = borrowed
+        .to_owned_packet(version)
+        .map_err(|e| fail("a decoded borrowed packet does not convert to owned", e))?;
+    prop_assert_eq!(&owned, packet);
 
     // The borrowed packet encodes to the same bytes.
     let mut again = BytesMut::new();
@@ -254,7 +256,11 @@ proptest! {
             let (packet, used) = decode_slice(&bytes[offset..], version, u32::MAX)
                 .map_err(|e| fail("decode_slice on a stream", e))?
                 .ok_or_else(|| fail("decode_slice wants more bytes", offset))?;
-            sliced.push(owned::packet(&packet));
+            sliced.push(
+                packet
+                    .to_owned_packet(version)
+                    .map_err(|e| fail("to_owned_packet on a stream", e))?,
+            );
             offset += used;
         }
         prop_assert_eq!(&sliced, &packets);

@@ -21,8 +21,9 @@ use mqtt_wire::{
     Ack, AckProperties, Auth, AuthProperties, ByteString, ConnAck, ConnAckProperties, Connect,
     ConnectProperties, Disconnect, DisconnectProperties, EncodeError, Encoder, MAX_PACKET_SIZE,
     Packet, PacketId, PacketType, PropertyId, Publish, PublishProperties, QoS, QosPid, ReasonCode,
-    RetainHandling, Side, SubAck, Subscribe, SubscribeProperties, SubscriptionOptions, UnsubAck,
-    Unsubscribe, UnsubscribeProperties, Version, Will, WillProperties, varint,
+    RetainHandling, Side, SubAck, Subscribe, SubscribeFilters, SubscribeProperties,
+    SubscriptionOptions, TopicFilter, TopicName, UnsubAck, Unsubscribe, UnsubscribeFilters,
+    UnsubscribeProperties, Version, Will, WillProperties, varint,
 };
 use std::collections::BTreeSet;
 
@@ -46,20 +47,40 @@ fn pid(n: u16) -> PacketId {
     PacketId::new(n).expect("non-zero packet identifier")
 }
 
-/// A QoS 0 PUBLISH of `topic` with a one-byte payload.
-fn publish(topic: &str) -> Publish {
-    Publish::new(text(topic), Bytes::from_static(b"x"))
+/// `topic` as a topic name: the empty string gives the empty name a 5.0 PUBLISH uses with a
+/// Topic Alias (the encoder refuses it without one); any other invalid name is refused here,
+/// when it is made.
+fn name(topic: &str) -> Result<TopicName, EncodeError> {
+    if topic.is_empty() {
+        return Ok(TopicName::empty_for_alias());
+    }
+    Ok(TopicName::try_from(topic)?)
 }
 
-/// A QoS 1 will message on `topic`.
+/// A QoS 0 PUBLISH of a valid `topic` with a one-byte payload.
+fn publish(topic: &str) -> Publish {
+    Publish::new(name(topic).expect("valid topic"), Bytes::from_static(b"x"))
+}
+
+/// A PUBLISH of `topic`, or the error that refuses the topic name when it is made.
+fn publish_of(topic: &str) -> Built {
+    Ok(Publish::new(name(topic)?, Bytes::from_static(b"x")).into())
+}
+
+/// A QoS 1 will message on a valid `topic`.
 fn will(topic: &str) -> Will {
-    Will {
+    will_of(topic).expect("valid will topic")
+}
+
+/// A QoS 1 will message on `topic`, or the error that refuses the topic name.
+fn will_of(topic: &str) -> Result<Will, EncodeError> {
+    Ok(Will {
         qos: QoS::AtLeastOnce,
         retain: false,
         properties: WillProperties::default(),
-        topic: text(topic),
+        topic: name(topic)?,
         payload: Bytes::from_static(b"bye"),
-    }
+    })
 }
 
 /// A clean-start CONNECT for `protocol`, client identifier `c`.
@@ -67,22 +88,59 @@ fn connect(protocol: Version) -> Connect {
     Connect::new(protocol, text("c"), 30)
 }
 
-/// A SUBSCRIBE (packet identifier 1) of the given filters and options.
-fn subscribe(filters: &[(&str, SubscriptionOptions)]) -> Subscribe {
-    Subscribe {
+/// The filter list of a SUBSCRIBE, or the error that refuses a filter or the empty list when
+/// it is made.
+fn subscribe_of(filters: &[(&str, SubscriptionOptions)]) -> Built {
+    let filters = filters
+        .iter()
+        .map(|&(f, o)| Ok((TopicFilter::try_from(f)?, o)))
+        .collect::<Result<Vec<_>, EncodeError>>()?;
+    Ok(Subscribe {
         pid: pid(1),
         properties: SubscribeProperties::default(),
-        filters: filters.iter().map(|&(f, o)| (text(f), o)).collect(),
+        filters: SubscribeFilters::try_from_iter(filters)?,
+    }
+    .into())
+}
+
+/// A SUBSCRIBE (packet identifier 1) of the given valid filters and options.
+fn subscribe(filters: &[(&str, SubscriptionOptions)]) -> Subscribe {
+    match subscribe_of(filters) {
+        Ok(Packet::Subscribe(s)) => s,
+        other => panic!("not a valid SUBSCRIBE: {other:?}"),
     }
 }
 
-/// An UNSUBSCRIBE (packet identifier 1) of the given filters.
-fn unsubscribe(filters: &[&str]) -> Unsubscribe {
-    Unsubscribe {
+/// An UNSUBSCRIBE of the given filters, or the error that refuses one or the empty list.
+fn unsubscribe_of(filters: &[&str]) -> Built {
+    let filters = filters
+        .iter()
+        .map(|&f| TopicFilter::try_from(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Unsubscribe {
         pid: pid(1),
         properties: UnsubscribeProperties::default(),
-        filters: filters.iter().map(|&f| text(f)).collect(),
+        filters: UnsubscribeFilters::try_from_iter(filters)?,
     }
+    .into())
+}
+
+/// An UNSUBSCRIBE (packet identifier 1) of the given valid filters.
+fn unsubscribe(filters: &[&str]) -> Unsubscribe {
+    match unsubscribe_of(filters) {
+        Ok(Packet::Unsubscribe(u)) => u,
+        other => panic!("not a valid UNSUBSCRIBE: {other:?}"),
+    }
+}
+
+/// An UNSUBSCRIBE of `$share/g` as a 3.1.1 decoder reads it: an ordinary filter there, which
+/// no `TopicFilter::new` makes (it applies the 5.0 rules).
+fn read_on_3_1_1_share_g() -> Packet {
+    let wire = b"\xA2\x0C\x00\x01\x00\x08$share/g";
+    let (packet, _) = mqtt_wire::decode_slice(wire, V3_1_1, u32::MAX)
+        .expect("a valid 3.1.1 UNSUBSCRIBE")
+        .expect("a whole packet");
+    packet.to_owned_packet(V3_1_1).expect("an owned copy")
 }
 
 /// Subscription options with only a QoS.
@@ -374,7 +432,7 @@ fn connect_rows() -> Vec<Row> {
                 )
                 .into()
             }),
-            ok(with_will(V3_1_1, will("w"))),
+            will_of("w").map(|w| with_will(V3_1_1, w).into()),
         ),
         row(
             "[MQTT-3.1.2-22] (3.1.1) password without user name",
@@ -427,43 +485,43 @@ fn connect_rows() -> Vec<Row> {
             "[MQTT-4.7.3-1] (5.0) empty will topic",
             V5,
             EmptyTopicName,
-            ok(with_will(V5, will(""))),
-            ok(with_will(V5, will("w"))),
+            will_of("").map(|w| with_will(V5, w).into()),
+            will_of("w").map(|w| with_will(V5, w).into()),
         ),
         row(
             "[MQTT-4.7.3-1] (3.1.1) empty will topic",
             V3_1_1,
             EmptyTopicName,
-            ok(with_will(V3_1_1, will(""))),
-            ok(with_will(V3_1_1, will("w"))),
+            will_of("").map(|w| with_will(V3_1_1, w).into()),
+            will_of("w").map(|w| with_will(V3_1_1, w).into()),
         ),
         row(
             "[MQTT-3.1.3-11] / [MQTT-4.7.0-1] (5.0) wildcard in the will topic",
             V5,
             WildcardInTopicName,
-            ok(with_will(V5, will("a/#"))),
-            ok(with_will(V5, will("a/b"))),
+            will_of("a/#").map(|w| with_will(V5, w).into()),
+            will_of("a/b").map(|w| with_will(V5, w).into()),
         ),
         row(
             "[MQTT-3.1.3-10] / [MQTT-4.7.1-1] (3.1.1) wildcard in the will topic",
             V3_1_1,
             WildcardInTopicName,
-            ok(with_will(V3_1_1, will("+"))),
-            ok(with_will(V3_1_1, will("a"))),
+            will_of("+").map(|w| with_will(V3_1_1, w).into()),
+            will_of("a").map(|w| with_will(V3_1_1, w).into()),
         ),
         row(
             "[MQTT-4.7.3-2] (5.0) U+0000 in the will topic",
             V5,
             NullCharacter,
-            ok(with_will(V5, will("a\0"))),
-            ok(with_will(V5, will("a"))),
+            will_of("a\0").map(|w| with_will(V5, w).into()),
+            will_of("a").map(|w| with_will(V5, w).into()),
         ),
         row(
             "[MQTT-4.7.3-3] (5.0) will topic over 65,535 bytes",
             V5,
             FieldTooLong(65_536),
-            ok(with_will(V5, will(&long(65_536)))),
-            ok(with_will(V5, will(&long(65_535)))),
+            will_of(&long(65_536)).map(|w| with_will(V5, w).into()),
+            will_of(&long(65_535)).map(|w| with_will(V5, w).into()),
         ),
         row(
             "(no id §1.5.6 / §3.1.3.4) (5.0) will payload over 65,535 bytes",
@@ -656,50 +714,50 @@ fn publish_rows() -> Vec<Row> {
             "[MQTT-4.7.3-1] (3.1.1) empty topic name",
             V3_1_1,
             EmptyTopicName,
-            ok(publish("")),
-            ok(publish("t")),
+            publish_of(""),
+            publish_of("t"),
         ),
         row(
             "[MQTT-4.7.3-1] / (no id §3.3.2.1) (5.0) empty topic name without a Topic Alias",
             V5,
             EmptyTopicName,
-            ok(publish("")),
+            publish_of(""),
             aliased(""),
         ),
         row(
             "[MQTT-3.3.2-2] (5.0) `+` in the topic name",
             V5,
             WildcardInTopicName,
-            ok(publish("a/+")),
-            ok(publish("a/b")),
+            publish_of("a/+"),
+            publish_of("a/b"),
         ),
         row(
             "[MQTT-3.3.2-2] (3.1.1) `#` in the topic name",
             V3_1_1,
             WildcardInTopicName,
-            ok(publish("#")),
-            ok(publish("a")),
+            publish_of("#"),
+            publish_of("a"),
         ),
         row(
             "[MQTT-4.7.3-2] U+0000 in the topic name",
             V5,
             NullCharacter,
-            ok(publish("a\0b")),
-            ok(publish("ab")),
+            publish_of("a\0b"),
+            publish_of("ab"),
         ),
         row(
             "[MQTT-4.7.3-3] topic name over 65,535 bytes",
             V3_1_1,
             FieldTooLong(65_536),
-            ok(publish(&long(65_536))),
-            ok(publish(&long(65_535))),
+            publish_of(&long(65_536)),
+            publish_of(&long(65_535)),
         ),
         row(
             "(no id §3.3.2.3) PUBLISH properties on 3.1.1",
             V3_1_1,
             not_in("PUBLISH properties", V3_1_1),
             aliased("t"),
-            ok(publish("t")),
+            publish_of("t"),
         ),
         row(
             "(no id §1.5.5 / §2.2.3) remaining length over 268,435,455",
@@ -712,7 +770,7 @@ fn publish_rows() -> Vec<Row> {
                 payload: Bytes::from(vec![0; varint::MAX as usize - 2]),
                 ..publish("t")
             }),
-            ok(publish("t")),
+            publish_of("t"),
         ),
     ]
 }
@@ -792,21 +850,21 @@ fn subscribe_rows() -> Vec<Row> {
         no_local: true,
         ..q1
     };
-    let one = |f: &str| ok(subscribe(&[("a", q1), (f, q1)]));
+    let one = |f: &str| subscribe_of(&[("a", q1), (f, q1)]);
     vec![
         row(
             "[MQTT-3.8.3-2] (5.0) SUBSCRIBE without topic filters",
             V5,
             NoTopicFilters(PacketType::Subscribe),
-            ok(subscribe(&[])),
-            ok(subscribe(&[("a", q1)])),
+            subscribe_of(&[]),
+            subscribe_of(&[("a", q1)]),
         ),
         row(
             "[MQTT-3.8.3-3] (3.1.1) SUBSCRIBE without topic filters",
             V3_1_1,
             NoTopicFilters(PacketType::Subscribe),
-            ok(subscribe(&[])),
-            ok(subscribe(&[("a", q1)])),
+            subscribe_of(&[]),
+            subscribe_of(&[("a", q1)]),
         ),
         row(
             "(no id §3.8.2) SUBSCRIBE properties on 3.1.1",
@@ -821,47 +879,47 @@ fn subscribe_rows() -> Vec<Row> {
                     .into()
                 },
             ),
-            ok(subscribe(&[("a", q1)])),
+            subscribe_of(&[("a", q1)]),
         ),
         row(
             "[MQTT-3.8.3-4] (5.0) No Local on a shared subscription",
             V5,
             NoLocalOnSharedSubscription,
-            ok(subscribe(&[("a", no_local), ("$share/g/a", no_local)])),
-            ok(subscribe(&[("a", no_local), ("$share/g/a", q1)])),
+            subscribe_of(&[("a", no_local), ("$share/g/a", no_local)]),
+            subscribe_of(&[("a", no_local), ("$share/g/a", q1)]),
         ),
         row(
             "[MQTT-3-8.3-4] (3.1.1) No Local on 3.1.1",
             V3_1_1,
             not_in("5.0 subscription options", V3_1_1),
-            ok(subscribe(&[("a", no_local)])),
-            ok(subscribe(&[("a", q1)])),
+            subscribe_of(&[("a", no_local)]),
+            subscribe_of(&[("a", q1)]),
         ),
         row(
             "[MQTT-3-8.3-4] (3.1.1) Retain As Published on 3.1.1",
             V3_1_1,
             not_in("5.0 subscription options", V3_1_1),
-            ok(subscribe(&[(
+            subscribe_of(&[(
                 "a",
                 SubscriptionOptions {
                     retain_as_published: true,
                     ..q1
                 },
-            )])),
-            ok(subscribe(&[("a", q1)])),
+            )]),
+            subscribe_of(&[("a", q1)]),
         ),
         row(
             "(3.1, as [MQTT-3-8.3-4] of 3.1.1) Retain Handling on 3.1",
             V3_1,
             not_in("5.0 subscription options", V3_1),
-            ok(subscribe(&[(
+            subscribe_of(&[(
                 "a",
                 SubscriptionOptions {
                     retain_handling: RetainHandling::DoNotSend,
                     ..q1
                 },
-            )])),
-            ok(subscribe(&[("a", q1)])),
+            )]),
+            subscribe_of(&[("a", q1)]),
         ),
         row(
             "[MQTT-4.7.3-1] (5.0) empty topic filter",
@@ -924,21 +982,21 @@ fn subscribe_refusals_mqtt_3_8_3_2_and_3_8_3_3_and_3_8_3_4() {
 
 fn unsubscribe_rows() -> Vec<Row> {
     use EncodeError::*;
-    let one = |f: &str| ok(unsubscribe(&["a", f]));
+    let one = |f: &str| unsubscribe_of(&["a", f]);
     vec![
         row(
             "[MQTT-3.10.3-2] (5.0) UNSUBSCRIBE without topic filters",
             V5,
             NoTopicFilters(PacketType::Unsubscribe),
-            ok(unsubscribe(&[])),
-            ok(unsubscribe(&["a"])),
+            unsubscribe_of(&[]),
+            unsubscribe_of(&["a"]),
         ),
         row(
             "[MQTT-3.10.3-2] (3.1.1) UNSUBSCRIBE without topic filters",
             V3_1_1,
             NoTopicFilters(PacketType::Unsubscribe),
-            ok(unsubscribe(&[])),
-            ok(unsubscribe(&["a"])),
+            unsubscribe_of(&[]),
+            unsubscribe_of(&["a"]),
         ),
         row(
             "(no id §3.10.2) UNSUBSCRIBE properties on 3.1.1",
@@ -953,7 +1011,7 @@ fn unsubscribe_rows() -> Vec<Row> {
                 }
                 .into()
             }),
-            ok(unsubscribe(&["a"])),
+            unsubscribe_of(&["a"]),
         ),
         row(
             "[MQTT-4.7.1-2] (5.0) `+` not a whole level",
@@ -968,6 +1026,13 @@ fn unsubscribe_rows() -> Vec<Row> {
             InvalidTopicFilter,
             one("#/a"),
             one("a/#"),
+        ),
+        row(
+            "[MQTT-4.8.2-1] (5.0) `$share/g` read on 3.1.1, encoded on 5.0",
+            V5,
+            InvalidTopicFilter,
+            ok(read_on_3_1_1_share_g()),
+            unsubscribe_of(&["$share/g/a"]),
         ),
         row(
             "[MQTT-4.8.2-1] (5.0) shared subscription with an empty share name",
@@ -1473,18 +1538,18 @@ fn encoder_accepts_the_exceptions_to_its_refusals() {
         (
             "[MQTT-3.8.3-4] (5.0) No Local on a filter that is not shared",
             V5,
-            ok(subscribe(&[(
+            subscribe_of(&[(
                 "$shared/a",
                 SubscriptionOptions {
                     no_local: true,
                     ..q(QoS::ExactlyOnce)
                 },
-            )])),
+            )]),
         ),
         (
             "(no id §4.8.2) (3.1.1) `$share/g` is an ordinary filter on 3.1.1",
             V3_1_1,
-            ok(unsubscribe(&["$share/g"])),
+            ok(read_on_3_1_1_share_g()),
         ),
         (
             "(no id §3.15.2.1) (5.0) AUTH Success without properties needs no method",
@@ -1631,7 +1696,10 @@ fn all_rows() -> Vec<Row> {
 /// rows are the same case.
 #[test]
 fn every_encode_error_variant_has_a_row() {
-    let variants = encode_error_variants();
+    let mut variants = encode_error_variants();
+    // `Packet::to_owned_packet` reports with it a packet whose encoding the decoder refuses:
+    // none exists (the `encode` fuzz target checks that), so no row can show it.
+    assert!(variants.remove("NotDecodable"));
     assert!(variants.len() >= 18, "parsed only {variants:?}");
     let rows = all_rows();
     let covered: BTreeSet<String> = rows.iter().map(|r| variant(&r.error)).collect();

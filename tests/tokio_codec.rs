@@ -7,7 +7,7 @@
 use futures_util::{SinkExt, StreamExt};
 use mqtt_wire::{
     Ack, ByteString, Bytes, CodecError, ConnAck, Connect, DecodeError, Decoder, Disconnect,
-    Encoder, MqttCodec, Packet, PacketId, Publish, QosPid, ReasonCode, Side, Version,
+    Encoder, MqttCodec, Packet, PacketId, Publish, QosPid, ReasonCode, Side, TopicName, Version,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -97,7 +97,10 @@ async fn client_and_broker_exchange_a_qos_1_publish() {
 
     let publish = Publish {
         qos: QosPid::AtLeastOnce(pid(1)),
-        ..Publish::new(ByteString::from_static("a/b"), Bytes::from_static(b"hi"))
+        ..Publish::new(
+            TopicName::from_static("a/b").unwrap(),
+            Bytes::from_static(b"hi"),
+        )
     };
     // By reference: the packet stays with the caller (for a resend, say).
     let publish = Packet::Publish(publish);

@@ -6,8 +6,8 @@
 use bytes::{Bytes, BytesMut};
 use mqtt_wire::{
     Ack, AckProperties, ByteString, Connect, Disconnect, Packet, PacketId, Publish,
-    PublishPropertiesBuilder, QoS, QosPid, ReasonCode, SubAck, Subscribe, SubscriptionOptions,
-    Version, Will,
+    PublishPropertiesBuilder, QoS, QosPid, ReasonCode, SubAck, Subscribe, SubscribeFilters,
+    SubscriptionOptions, TopicFilter, TopicName, Version, Will,
 };
 
 pub const TOPIC: &str = "sensors/building-7/temp01"; // 25 bytes
@@ -33,7 +33,7 @@ pub fn publish(qos: u8, payload_len: usize) -> Packet {
     Packet::Publish(Publish {
         qos,
         ..Publish::new(
-            ByteString::from_static(TOPIC),
+            TopicName::from_static(TOPIC).unwrap(),
             Bytes::from(vec![0x5A; payload_len]),
         )
     })
@@ -56,7 +56,10 @@ pub fn publish_v5_props() -> Packet {
     Packet::Publish(Publish {
         qos: QosPid::AtLeastOnce(pid(1)),
         properties,
-        ..Publish::new(ByteString::from_static(TOPIC), Bytes::from(vec![0x5A; 64]))
+        ..Publish::new(
+            TopicName::from_static(TOPIC).unwrap(),
+            Bytes::from(vec![0x5A; 64]),
+        )
     })
 }
 
@@ -74,7 +77,10 @@ pub fn publish_v5_props_no_user() -> Packet {
     Packet::Publish(Publish {
         qos: QosPid::AtLeastOnce(pid(1)),
         properties,
-        ..Publish::new(ByteString::from_static(TOPIC), Bytes::from(vec![0x5A; 64]))
+        ..Publish::new(
+            TopicName::from_static(TOPIC).unwrap(),
+            Bytes::from(vec![0x5A; 64]),
+        )
     })
 }
 
@@ -84,7 +90,7 @@ pub fn connect(version: Version) -> Packet {
             qos: QoS::AtLeastOnce,
             retain: false,
             properties: Default::default(),
-            topic: ByteString::from_static("clients/sensor-17/status"),
+            topic: TopicName::from_static("clients/sensor-17/status").unwrap(),
             payload: Bytes::from_static(b"offline"),
         }),
         username: Some(ByteString::from_static("sensor-17")),
@@ -97,14 +103,13 @@ pub fn subscribe_10() -> Packet {
     Packet::Subscribe(Subscribe {
         pid: pid(2),
         properties: Default::default(),
-        filters: (0..10)
-            .map(|i| {
-                (
-                    ByteString::from(format!("sensors/building-{i}/+/temp")),
-                    SubscriptionOptions::qos(QoS::AtLeastOnce),
-                )
-            })
-            .collect(),
+        filters: SubscribeFilters::try_from_iter((0..10).map(|i| {
+            (
+                TopicFilter::try_from(format!("sensors/building-{i}/+/temp")).unwrap(),
+                SubscriptionOptions::qos(QoS::AtLeastOnce),
+            )
+        }))
+        .unwrap(),
     })
 }
 
@@ -158,7 +163,8 @@ pub fn mixed_stream(version: Version, publishes: usize) -> (Bytes, usize) {
     for i in 0..publishes {
         let id = pid((i % 65_535) as u16 + 1);
         let payload = Bytes::from(vec![b'x'; 32 + (i * 37) % 200]);
-        let topic = ByteString::from(format!("sensors/building-{}/temp{:02}", i % 10, i % 97));
+        let topic = format!("sensors/building-{}/temp{:02}", i % 10, i % 97);
+        let topic = TopicName::try_from(topic).unwrap();
         let qos = match i % 10 {
             0..=1 => QosPid::AtMostOnce,
             9 => QosPid::ExactlyOnce(id),

@@ -49,8 +49,8 @@ pub fn decode<B: Buffer>(
     Ok(Some((packet, frame_len)))
 }
 
-/// Decodes one packet from the start of a byte slice, borrowing from it: no allocation for any
-/// packet without user properties or topic filters.
+/// Decodes one packet from the start of a byte slice, borrowing from it: no allocation but the
+/// box of a CONNECT or CONNACK and the reason code list of a SUBACK or UNSUBACK.
 ///
 /// ```
 /// use mqtt_wire::{decode_slice, Packet, Version};

@@ -8,7 +8,7 @@
 use crate::buffer::{Buffer, Str};
 use crate::codec::varint;
 use crate::error::DecodeError;
-use crate::topic::{self, StringKind};
+use crate::topic::{self, StringKind, TopicName};
 use crate::types::{PacketId, PacketType};
 use core::ops::Range;
 
@@ -179,6 +179,30 @@ impl<'a, B: Buffer> Reader<'a, B> {
         self.frame
             .slice_str(range)
             .map_err(|_| DecodeError::InvalidUtf8)
+    }
+
+    /// A UTF-8 Encoded String without U+0000 ([MQTT-1.5.4-1], [MQTT-1.5.4-2]), borrowed from the
+    /// frame.
+    #[inline]
+    pub(crate) fn str(&mut self) -> Result<&'a str, DecodeError> {
+        let range = self.prefixed()?;
+        let bytes = self.bytes.get(range).unwrap_or_default();
+        topic::check_bytes(bytes, StringKind::Plain)?;
+        core::str::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8)
+    }
+
+    /// The offset of the next byte in the frame.
+    #[inline]
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// A topic name ([MQTT-3.3.2-2], [MQTT-1.5.4-2]), checked here once; emptiness is the
+    /// caller's rule.
+    #[inline]
+    pub(crate) fn topic_name(&mut self) -> Result<TopicName<B>, DecodeError> {
+        self.string(StringKind::TopicName)
+            .map(TopicName::from_checked)
     }
 
     /// Ends the packet: bytes left over are malformed.

@@ -51,19 +51,7 @@ pub(crate) trait Sink {
     #[inline]
     fn put_str(&mut self, v: &str) -> Result<(), EncodeError> {
         if Self::CHECKS {
-            topic::check_bytes(v.as_bytes(), StringKind::Plain)
-                .map_err(|_| EncodeError::NullCharacter)?;
-        }
-        self.put_binary(v.as_bytes())
-    }
-    /// A topic name: also no wildcards ([MQTT-3.3.2-2]); emptiness is the caller's rule.
-    #[inline]
-    fn put_topic_name(&mut self, v: &str) -> Result<(), EncodeError> {
-        if Self::CHECKS {
-            topic::check_bytes(v.as_bytes(), StringKind::TopicName).map_err(|e| match e {
-                crate::DecodeError::WildcardInTopicName => EncodeError::WildcardInTopicName,
-                _ => EncodeError::NullCharacter,
-            })?;
+            topic::check_bytes(v.as_bytes(), StringKind::Plain)?;
         }
         self.put_binary(v.as_bytes())
     }

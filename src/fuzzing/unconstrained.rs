@@ -3,9 +3,10 @@
 //! `crate::arbitrary` generates only packets the encoder must accept, so it cannot show an
 //! encoder that accepts too much. Here every field takes any value the types allow: any reason
 //! code byte, strings with `+`, `#`, U+0000, `$share/` or nothing at all, Session Present with
-//! any code, any CONNECT flag combination, any property values the builders accept, empty
-//! filter and code lists, 5.0 options and properties on 3.1.1, AUTH on 3.1.1, and a CONNECT
-//! whose protocol is not the version encoded for. The property is: what the encoder accepts,
+//! any code, any CONNECT flag combination, any property values the builders accept, the empty
+//! topic name, filter lists as a 3.1.1 or a 5.0 decoder reads them (`$share/` as an ordinary
+//! level on 3.1.1), empty code lists, 5.0 options and properties on 3.1.1, AUTH on 3.1.1, and a
+//! CONNECT whose protocol is not the version encoded for. The property is: what the encoder accepts,
 //! the decoder accepts and decodes to an equal packet; what it refuses, it does not write.
 
 use crate::codec::{MAX_PACKET_SIZE, decode as decode_one, decode_slice, varint};
@@ -14,11 +15,13 @@ use crate::packet::{
     Ack, Auth, ConnAck, Connect, Disconnect, Packet, Publish, SubAck, Subscribe, UnsubAck,
     Unsubscribe, Will,
 };
+use crate::packet::{SubscribeFilters, UnsubscribeFilters};
 use crate::properties::{
     AckProperties, AuthProperties, ConnAckProperties, ConnectProperties, DisconnectProperties,
     PublishProperties, SubscribeProperties, UnsubscribeProperties, WillProperties,
 };
 use crate::reason::ReasonCode;
+use crate::topic::{TopicFilter, TopicName};
 use crate::types::{
     PacketId, PacketType, QoS, QosPid, RetainHandling, SubscriptionOptions, Version,
 };
@@ -423,7 +426,7 @@ fn connect(u: &mut Unstructured<'_>, version: Version) -> Result<Connect> {
                 qos: qos(u)?,
                 retain: u.arbitrary()?,
                 properties: will_properties(u)?,
-                topic: string(u)?,
+                topic: topic_name(u)?,
                 payload: binary(u)?,
             })
         })?,
@@ -450,7 +453,7 @@ fn publish(u: &mut Unstructured<'_>) -> Result<Publish> {
         dup: u.arbitrary()?,
         qos,
         retain: u.arbitrary()?,
-        topic: string(u)?,
+        topic: topic_name(u)?,
         properties: publish_properties(u)?,
         payload: Bytes::copy_from_slice(u.arbitrary::<&[u8]>()?),
     })
@@ -483,10 +486,33 @@ fn options(u: &mut Unstructured<'_>) -> Result<SubscriptionOptions> {
 fn subscribe(u: &mut Unstructured<'_>) -> Result<Subscribe> {
     let pid = packet_id(u)?;
     let properties = subscribe_properties(u)?;
-    let n = u.int_in_range(0..=3)?;
-    let filters = (0..n)
+    let n = u.int_in_range(1..=3)?;
+    let entries = (0..n)
         .map(|_| Ok((string(u)?, options(u)?)))
-        .collect::<Result<_>>()?;
+        .collect::<Result<Vec<_>>>()?;
+    // The list as a decoder of either version reads it (3.1.1 takes `$share/...` as ordinary
+    // levels), else the filters that can be made, else one plain filter.
+    let v5 = u.arbitrary()?;
+    let mut body = Vec::new();
+    for (filter, options) in &entries {
+        push_string(&mut body, filter);
+        body.push(options.to_byte());
+    }
+    let filters = match decoded(PacketType::Subscribe, v5, &body) {
+        Some(Packet::Subscribe(s)) => s.filters,
+        _ => {
+            let made = entries
+                .iter()
+                .filter_map(|(f, o)| Some((TopicFilter::<Bytes>::new(f.clone()).ok()?, *o)));
+            match SubscribeFilters::try_from_iter(made) {
+                Ok(filters) => filters,
+                Err(_) => SubscribeFilters::new(
+                    plain_filter()?,
+                    entries.first().map(|e| e.1).unwrap_or_default(),
+                ),
+            }
+        }
+    };
     Ok(Subscribe {
         pid,
         properties,
@@ -497,13 +523,69 @@ fn subscribe(u: &mut Unstructured<'_>) -> Result<Subscribe> {
 fn unsubscribe(u: &mut Unstructured<'_>) -> Result<Unsubscribe> {
     let pid = packet_id(u)?;
     let properties = unsubscribe_properties(u)?;
-    let n = u.int_in_range(0..=3)?;
-    let filters = (0..n).map(|_| string(u)).collect::<Result<_>>()?;
+    let n = u.int_in_range(1..=3)?;
+    let entries = (0..n).map(|_| string(u)).collect::<Result<Vec<_>>>()?;
+    let v5 = u.arbitrary()?;
+    let mut body = Vec::new();
+    for filter in &entries {
+        push_string(&mut body, filter);
+    }
+    let filters = match decoded(PacketType::Unsubscribe, v5, &body) {
+        Some(Packet::Unsubscribe(s)) => s.filters,
+        _ => {
+            let made = entries
+                .iter()
+                .filter_map(|f| TopicFilter::<Bytes>::new(f.clone()).ok());
+            match UnsubscribeFilters::try_from_iter(made) {
+                Ok(filters) => filters,
+                Err(_) => UnsubscribeFilters::new(plain_filter()?),
+            }
+        }
+    };
     Ok(Unsubscribe {
         pid,
         properties,
         filters,
     })
+}
+
+/// Appends a UTF-8 Encoded String (strings longer than 65,535 bytes are cut: the decoder
+/// then refuses the list, and the caller falls back).
+fn push_string(body: &mut Vec<u8>, s: &str) {
+    let len = u16::try_from(s.len()).unwrap_or(u16::MAX);
+    body.extend_from_slice(&len.to_be_bytes());
+    body.extend_from_slice(s.as_bytes().get(..usize::from(len)).unwrap_or_default());
+}
+
+/// A SUBSCRIBE or UNSUBSCRIBE (packet identifier 1, no properties) whose filter list is `list`,
+/// as a 3.1.1 or 5.0 decoder reads it.
+fn decoded(kind: PacketType, v5: bool, list: &[u8]) -> Option<Packet<Bytes>> {
+    let mut frame = vec![(kind as u8) << 4 | 0b0010];
+    let mut body = vec![0, 1];
+    if v5 {
+        body.push(0);
+    }
+    body.extend_from_slice(list);
+    let mut len = [0; 4];
+    let n = varint::encode(u32::try_from(body.len()).ok()?, &mut len)?;
+    frame.extend_from_slice(len.get(..n)?);
+    frame.extend_from_slice(&body);
+    let version = if v5 { Version::V5 } else { Version::V3_1_1 };
+    let frame = Bytes::from(frame);
+    decode_one(&frame, version, MAX_PACKET_SIZE)
+        .ok()?
+        .map(|(p, _)| p)
+}
+
+/// The filter `a`.
+fn plain_filter() -> Result<TopicFilter> {
+    TopicFilter::from_static("a").map_err(|_| ::arbitrary::Error::IncorrectFormat)
+}
+
+/// A topic name made from an arbitrary string when it is one, else the empty name of a 5.0
+/// PUBLISH with a Topic Alias (which the encoder refuses without the alias).
+fn topic_name(u: &mut Unstructured<'_>) -> Result<TopicName> {
+    Ok(TopicName::new(string(u)?).unwrap_or_else(|_| TopicName::empty_for_alias()))
 }
 
 fn suback(u: &mut Unstructured<'_>) -> Result<SubAck> {

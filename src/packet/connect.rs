@@ -6,7 +6,7 @@ use crate::codec::write::Sink;
 use crate::debug::{Redacted, Shortened};
 use crate::error::{DecodeError, EncodeError};
 use crate::properties::{self, ConnectProperties, WillProperties};
-use crate::topic::StringKind;
+use crate::topic::{StringKind, TopicName};
 use crate::types::{QoS, Version};
 use bytes::Bytes;
 use core::fmt;
@@ -15,6 +15,45 @@ use core::fmt;
 ///
 /// CONNECT announces its own protocol version, so it decodes whatever version the decoder was
 /// set to, and [`Connect::protocol`] tells which it was.
+///
+/// A 5.0 CONNECT with a will, credentials and properties:
+///
+/// ```
+/// use mqtt_wire::{
+///     ByteString, Bytes, BytesMut, Connect, ConnectPropertiesBuilder, Packet, QoS, TopicName, Version, Will,
+///     WillPropertiesBuilder,
+/// };
+///
+/// let will = Will {
+///     qos: QoS::AtLeastOnce,
+///     retain: true,
+///     properties: WillPropertiesBuilder {
+///         will_delay_interval: Some(30),
+///         ..Default::default()
+///     }
+///     .build()?,
+///     ..Will::new(
+///         TopicName::try_from("clients/sensor-17/status")?,
+///         Bytes::from_static(b"offline"),
+///     )
+/// };
+/// let connect = Connect {
+///     properties: ConnectPropertiesBuilder {
+///         session_expiry_interval: Some(3600),
+///         receive_maximum: Some(32),
+///         ..Default::default()
+///     }
+///     .build()?,
+///     will: Some(will),
+///     username: Some(ByteString::from_static("sensor-17")),
+///     password: Some(Bytes::from_static(b"secret")),
+///     ..Connect::new(Version::V5, ByteString::from_static("sensor-17"), 60)
+/// };
+/// let mut buf = BytesMut::new();
+/// Packet::from(connect).encode(Version::V5, &mut buf)?;
+/// assert_eq!(&buf[2..9], b"\x00\x04MQTT\x05"); // protocol name and level
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// `Debug` shows the password by its length only, and the will payload by its length and first
 /// bytes.
@@ -47,10 +86,24 @@ pub struct Will<B: Buffer = Bytes> {
     pub retain: bool,
     /// 5.0 will properties; empty before 5.0.
     pub properties: WillProperties<B>,
-    /// The will topic (a topic name, [MQTT-3.1.3-10] 3.1.1 / [MQTT-3.1.3-11] 5.0).
-    pub topic: Str<B>,
+    /// The will topic (a topic name, [MQTT-3.1.3-10] 3.1.1 / [MQTT-3.1.3-11] 5.0); not empty
+    /// ([MQTT-4.7.3-1]).
+    pub topic: TopicName<B>,
     /// The will payload (binary).
     pub payload: B,
+}
+
+impl<B: Buffer> Will<B> {
+    /// A will message on `topic`: QoS 0, not retained, no properties.
+    pub fn new(topic: TopicName<B>, payload: B) -> Will<B> {
+        Will {
+            qos: QoS::AtMostOnce,
+            retain: false,
+            properties: WillProperties::default(),
+            topic,
+            payload,
+        }
+    }
 }
 
 impl<B: Buffer> fmt::Debug for Connect<B> {
@@ -163,7 +216,7 @@ impl<B: Buffer> Connect<B> {
                 WillProperties::default()
             };
             // [MQTT-3.1.2-9]: will topic and payload present; the topic is a topic name.
-            let topic = r.string(StringKind::TopicName)?;
+            let topic = r.topic_name()?;
             if topic.is_empty() {
                 return Err(DecodeError::EmptyTopicName); // [MQTT-4.7.3-1]
             }
@@ -226,7 +279,7 @@ impl<B: Buffer> Connect<B> {
                 }
             }
             if self.will.as_ref().is_some_and(|w| w.topic.is_empty()) {
-                return Err(EncodeError::EmptyTopicName);
+                return Err(EncodeError::EmptyTopicName); // [MQTT-4.7.3-1]
             }
         }
         s.put_str(version.protocol_name())?;
@@ -246,7 +299,8 @@ impl<B: Buffer> Connect<B> {
             if v5 {
                 properties::write(&will.properties, s)?;
             }
-            s.put_topic_name(&will.topic)?;
+            // Checked when the `TopicName` was made or decoded.
+            s.put_binary(will.topic.as_bytes())?;
             s.put_binary(will.payload.as_ref())?;
         }
         if let Some(username) = &self.username {

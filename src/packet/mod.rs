@@ -11,6 +11,7 @@ mod common;
 mod connack;
 mod connect;
 mod disconnect;
+mod filters;
 mod publish;
 mod suback;
 mod subscribe;
@@ -22,6 +23,9 @@ pub use auth::Auth;
 pub use connack::ConnAck;
 pub use connect::{Connect, Will};
 pub use disconnect::Disconnect;
+pub use filters::{
+    SubscribeFilters, SubscribeFiltersIter, UnsubscribeFilters, UnsubscribeFiltersIter,
+};
 pub use publish::Publish;
 pub use suback::SubAck;
 pub use subscribe::Subscribe;
@@ -311,11 +315,11 @@ impl<B: Buffer> Packet<B> {
     ///
     /// ```
     /// use bytes::{Bytes, BytesMut};
-    /// use mqtt_wire::{ByteString, Packet, PacketId, Publish, QosPid, Version};
+    /// use mqtt_wire::{Packet, PacketId, Publish, QosPid, TopicName, Version};
     ///
     /// let publish = Publish {
     ///     qos: QosPid::AtLeastOnce(PacketId::new(7).unwrap()),
-    ///     ..Publish::new(ByteString::from_static("a/b"), Bytes::from_static(b"hi"))
+    ///     ..Publish::new(TopicName::from_static("a/b")?, Bytes::from_static(b"hi"))
     /// };
     /// let mut buf = BytesMut::new();
     /// Packet::Publish(publish).encode(Version::V3_1_1, &mut buf)?;
@@ -373,6 +377,61 @@ pub(crate) fn frame_size(body: usize, max: u32) -> Result<(u32, usize), EncodeEr
     Ok((remaining, size))
 }
 
+impl Packet<&[u8]> {
+    /// An owned copy of a borrowed packet (from [`decode_slice`](crate::decode_slice)), in one
+    /// allocation: the packet is encoded for `version` (a CONNECT for its own
+    /// [`protocol`](Connect::protocol)) into one buffer, and decoded from it again, so every field
+    /// of the copy shares that buffer.
+    ///
+    /// A packet decoded for `version` always converts, including the one packet a decoder
+    /// accepts and an encoder refuses: a 3.1.1 CONNECT with an empty client identifier and Clean
+    /// Session 0, which a server must answer with CONNACK 0x02 ([MQTT-3.1.3-8]). The error is for
+    /// a hand-built packet that cannot be encoded.
+    ///
+    /// ```
+    /// use mqtt_wire::{decode_slice, Packet, Version};
+    ///
+    /// let wire = [0x30, 0x07, 0x00, 0x03, b'a', b'/', b'b', b'h', b'i'];
+    /// let (borrowed, _) = decode_slice(&wire, Version::V3_1_1, u32::MAX)?.unwrap();
+    /// let owned: Packet = borrowed.to_owned_packet(Version::V3_1_1)?;
+    /// drop(wire);
+    /// let Packet::Publish(publish) = owned else { panic!() };
+    /// assert_eq!(publish.topic, "a/b");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_owned_packet(&self, version: Version) -> Result<Packet<Bytes>, EncodeError> {
+        if let Packet::Connect(c) = self {
+            // [MQTT-3.1.3-7] is the encoder's rule: copy with Clean Session set, then clear it.
+            if !c.protocol.is_v5() && c.client_id.is_empty() && !c.clean_start {
+                let clean = Packet::Connect(Box::new(Connect {
+                    clean_start: true,
+                    ..(**c).clone()
+                }));
+                let mut owned = clean.to_owned_packet(c.protocol)?;
+                if let Packet::Connect(copy) = &mut owned {
+                    copy.clean_start = false;
+                }
+                return Ok(owned);
+            }
+        }
+        let version = match self {
+            Packet::Connect(c) => c.protocol,
+            _ => version,
+        };
+        let size = self.encoded_len(version)?;
+        let mut buf = BytesMut::with_capacity(size);
+        self.encode(version, &mut buf)?;
+        let frame = buf.freeze();
+        match crate::codec::decode(&frame, version, u32::MAX) {
+            Ok(Some((packet, _))) => Ok(packet),
+            Ok(None) => Err(EncodeError::NotDecodable(DecodeError::UnexpectedEnd(
+                self.packet_type(),
+            ))),
+            Err(e) => Err(EncodeError::NotDecodable(e)),
+        }
+    }
+}
+
 macro_rules! from_packet {
     ($($ty:ident => $variant:ident ($wrap:expr)),* $(,)?) => {
         $(
@@ -400,6 +459,78 @@ from_packet! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::decode_slice;
+
+    /// A 3.1.1 server must be able to keep this CONNECT to answer it with CONNACK 0x02
+    /// ([MQTT-3.1.3-8]), though an encoder refuses to write it ([MQTT-3.1.3-7]).
+    #[test]
+    fn to_owned_packet_keeps_an_empty_client_id_without_clean_session_mqtt_3_1_3_8() {
+        let wire = b"\x10\x0c\x00\x04MQTT\x04\x00\x00\x3c\x00\x00";
+        for version in [Version::V3_1_1, Version::V5] {
+            let (borrowed, _) = decode_slice(wire, version, u32::MAX).unwrap().unwrap();
+            let owned = borrowed.to_owned_packet(version).unwrap();
+            let Packet::Connect(c) = &owned else {
+                panic!("not a CONNECT")
+            };
+            assert!(!c.clean_start);
+            assert!(c.client_id.is_empty());
+            assert_eq!(c.protocol, Version::V3_1_1);
+        }
+    }
+
+    /// The will topic is a `TopicName`; only its emptiness is checked at encode.
+    #[test]
+    fn encoder_refuses_an_empty_will_topic_mqtt_4_7_3_1() {
+        use crate::topic::TopicName;
+        let will = |topic| Will::new(topic, Bytes::from_static(b"bye"));
+        for version in [Version::V3_1_1, Version::V5] {
+            let connect = |topic| {
+                Packet::from(Connect {
+                    will: Some(will(topic)),
+                    ..Connect::new(version, bytestring::ByteString::from_static("c"), 0)
+                })
+            };
+            let mut buf = BytesMut::new();
+            let empty = connect(TopicName::empty_for_alias());
+            assert_eq!(
+                empty.encode(version, &mut buf),
+                Err(EncodeError::EmptyTopicName)
+            );
+            assert!(buf.is_empty());
+            let named = connect(TopicName::from_static("status").unwrap());
+            assert!(named.encode(version, &mut buf).is_ok());
+            let (decoded, _) = decode_slice(&buf, version, u32::MAX).unwrap().unwrap();
+            let Packet::Connect(c) = decoded else {
+                panic!("not a CONNECT")
+            };
+            let w = c.will.as_ref().unwrap();
+            assert_eq!(w.topic, "status");
+            assert_eq!((w.qos, w.retain), (crate::types::QoS::AtMostOnce, false));
+            assert!(w.properties.is_empty());
+        }
+    }
+
+    #[test]
+    fn to_owned_packet_copies_every_field() {
+        let wire = b"\x82\x0e\x00\x07\x00\x03a/+\x01\x00\x03b/#\x02";
+        let (borrowed, _) = decode_slice(wire, Version::V3_1_1, u32::MAX)
+            .unwrap()
+            .unwrap();
+        let owned = borrowed.to_owned_packet(Version::V3_1_1).unwrap();
+        let (again, _) = crate::codec::decode(&Bytes::from_static(wire), Version::V3_1_1, u32::MAX)
+            .unwrap()
+            .unwrap();
+        assert_eq!(owned, again);
+        let mut buf = BytesMut::new();
+        owned.encode(Version::V3_1_1, &mut buf).unwrap();
+        assert_eq!(&buf[..], wire);
+        // A hand-built packet the encoder refuses is refused here too.
+        let bad: Packet<&[u8]> = Packet::Auth(Auth::default());
+        assert!(matches!(
+            bad.to_owned_packet(Version::V3_1_1),
+            Err(EncodeError::NotInVersion { .. })
+        ));
+    }
 
     /// Packets move by value through the decode path; every byte of their size is copied at each
     /// move, and above 128 bytes the copies become calls to `memcpy`. Property sets are kept as

@@ -1,6 +1,6 @@
 //! PUBLISH (§3.3): an application message.
 
-use crate::buffer::{Buffer, Str};
+use crate::buffer::Buffer;
 use crate::codec::read::Reader;
 use crate::codec::varint;
 use crate::codec::write::Sink;
@@ -8,7 +8,7 @@ use crate::debug::Shortened;
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::frame_size;
 use crate::properties::{self, PublishProperties};
-use crate::topic::{self, StringKind};
+use crate::topic::TopicName;
 use crate::types::{PacketType, QosPid, Version};
 use bytes::{Bytes, BytesMut};
 use core::fmt;
@@ -24,8 +24,9 @@ pub struct Publish<B: Buffer = Bytes> {
     pub qos: QosPid,
     /// RETAIN: the server keeps the message for future subscribers.
     pub retain: bool,
-    /// The topic name: no wildcards ([MQTT-3.3.2-2]); empty only on 5.0 with a Topic Alias.
-    pub topic: Str<B>,
+    /// The topic name, checked when made or decoded ([MQTT-3.3.2-2]); empty
+    /// ([`TopicName::empty_for_alias`]) only on 5.0 with a Topic Alias.
+    pub topic: TopicName<B>,
     /// 5.0 properties; empty on 3.1.1.
     pub properties: PublishProperties<B>,
     /// The application payload, shared with the received frame.
@@ -47,7 +48,7 @@ impl<B: Buffer> fmt::Debug for Publish<B> {
 
 impl<B: Buffer> Publish<B> {
     /// A QoS 0, non-retained message without properties.
-    pub fn new(topic: Str<B>, payload: B) -> Publish<B> {
+    pub fn new(topic: TopicName<B>, payload: B) -> Publish<B> {
         Publish {
             dup: false,
             qos: QosPid::AtMostOnce,
@@ -71,7 +72,7 @@ impl<B: Buffer> Publish<B> {
         version: Version,
     ) -> Result<Self, DecodeError> {
         // [MQTT-3.3.2-1]: the topic name comes first; [MQTT-3.3.2-2]: no wildcards.
-        let topic = r.string(StringKind::TopicName)?;
+        let topic = r.topic_name()?;
         // [MQTT-2.3.1-5]: only QoS 1 and 2 carry a packet identifier, never 0 ([MQTT-2.3.1-1]).
         let qos = match (flags >> 1) & 0b11 {
             0 => QosPid::AtMostOnce,
@@ -109,14 +110,8 @@ impl<B: Buffer> Publish<B> {
         if topic.is_empty() && self.properties.topic_alias().is_none() {
             return Err(EncodeError::EmptyTopicName); // [MQTT-4.7.3-1]
         }
-        // [MQTT-3.3.2-2], [MQTT-1.5.4-2]
-        topic::check_bytes(topic, StringKind::TopicName).map_err(|e| match e {
-            DecodeError::WildcardInTopicName => EncodeError::WildcardInTopicName,
-            _ => EncodeError::NullCharacter,
-        })?;
-        if topic.len() > usize::from(u16::MAX) {
-            return Err(EncodeError::FieldTooLong(topic.len())); // [MQTT-4.7.3-3]
-        }
+        // [MQTT-3.3.2-2], [MQTT-1.5.4-2] and [MQTT-4.7.3-3] hold for every `TopicName`: checked
+        // when it was made or decoded, not here.
         let pid = if self.qos.pid().is_some() { 2 } else { 0 };
         let properties = self.properties.as_bytes().len();
         let properties = match version.is_v5() {
@@ -170,10 +165,9 @@ impl<B: Buffer> Publish<B> {
     /// many subscribers, or resends a large message.
     ///
     /// ```
-    /// use bytes::{Bytes, BytesMut};
-    /// use mqtt_wire::{ByteString, Packet, Publish, Version};
+    /// use mqtt_wire::{Bytes, BytesMut, Packet, Publish, TopicName, Version};
     ///
-    /// let publish = Publish::new(ByteString::from_static("a/b"), Bytes::from(vec![7; 1000]));
+    /// let publish = Publish::new(TopicName::from_static("a/b")?, Bytes::from(vec![7; 1000]));
     /// let mut head = BytesMut::new();
     /// let n = publish.encode_header(Version::V5, &mut head)?;
     /// assert_eq!(n, head.len());
@@ -248,7 +242,10 @@ mod tests {
     }
 
     fn publish(topic: &str) -> Publish {
-        Publish::new(ByteString::from(topic), Bytes::from_static(b"x"))
+        Publish::new(
+            TopicName::from_checked(ByteString::from(topic)),
+            Bytes::from_static(b"x"),
+        )
     }
 
     #[test]
@@ -267,16 +264,15 @@ mod tests {
         assert_eq!(encode(p, Version::V3_1_1), Ok(8));
     }
 
+    /// A topic name is checked when made, so the encoder has nothing left to refuse.
     #[test]
-    fn encoder_refuses_wildcards_and_nul_in_topic_mqtt_3_3_2_2_and_1_5_4_2() {
+    fn topic_names_with_wildcards_or_nul_cannot_be_made_mqtt_3_3_2_2_and_1_5_4_2() {
         for topic in ["a/+", "#", "a/#/b"] {
-            let err = encode(publish(topic), Version::V5);
+            let err = TopicName::try_from(topic).map_err(EncodeError::from);
             assert_eq!(err, Err(EncodeError::WildcardInTopicName), "{topic}");
         }
-        assert_eq!(
-            encode(publish("a\0"), Version::V5),
-            Err(EncodeError::NullCharacter)
-        );
+        let err = TopicName::try_from("a\0").map_err(EncodeError::from);
+        assert_eq!(err, Err(EncodeError::NullCharacter));
     }
 
     #[test]
@@ -302,14 +298,12 @@ mod tests {
     }
 
     #[test]
-    fn encoder_refuses_a_topic_over_65535_bytes_mqtt_4_7_3_3() {
+    fn topic_names_over_65535_bytes_cannot_be_made_mqtt_4_7_3_3() {
         let long = String::from_iter(core::iter::repeat_n('a', 65_536));
-        assert_eq!(
-            encode(publish(&long), Version::V5),
-            Err(EncodeError::FieldTooLong(65_536))
-        );
+        let err = TopicName::try_from(long).map_err(EncodeError::from);
+        assert_eq!(err, Err(EncodeError::FieldTooLong(65_536)));
         let longest = String::from_iter(core::iter::repeat_n('a', 65_535));
-        assert!(encode(publish(&longest), Version::V5).is_ok());
+        assert_eq!(encode(publish(&longest), Version::V5), Ok(65_543));
     }
 
     #[test]
@@ -353,7 +347,7 @@ mod tests {
                     let mut p = Publish {
                         qos,
                         retain: true,
-                        ..Publish::new(ByteString::from_static("t/1"), payload.clone())
+                        ..Publish::new(TopicName::from_static("t/1").unwrap(), payload.clone())
                     };
                     if version.is_v5() {
                         p.properties = props.clone();
@@ -385,7 +379,7 @@ mod tests {
         );
         // The size limit counts the payload, which the header does not contain.
         let big = Publish::new(
-            ByteString::from_static("a"),
+            TopicName::from_static("a").unwrap(),
             Bytes::from(alloc::vec![0; 100]),
         );
         assert_eq!(

@@ -1,13 +1,13 @@
 //! UNSUBSCRIBE (§3.10): topic filters to remove.
 
-use crate::buffer::{Buffer, Str};
+use crate::buffer::Buffer;
 use crate::codec::read::Reader;
 use crate::codec::write::Sink;
 use crate::error::{DecodeError, EncodeError};
+use crate::packet::filters::UnsubscribeFilters;
 use crate::properties::{self, UnsubscribeProperties};
-use crate::topic::{self, StringKind};
-use crate::types::{PacketId, PacketType, Version};
-use alloc::vec::Vec;
+use crate::topic::TopicFilter;
+use crate::types::{PacketId, Version};
 use bytes::Bytes;
 
 /// UNSUBSCRIBE: a client removes subscriptions.
@@ -18,7 +18,18 @@ pub struct Unsubscribe<B: Buffer = Bytes> {
     /// 5.0 properties; empty on 3.1.1.
     pub properties: UnsubscribeProperties<B>,
     /// The topic filters, at least one.
-    pub filters: Vec<Str<B>>,
+    pub filters: UnsubscribeFilters<B>,
+}
+
+impl Unsubscribe<Bytes> {
+    /// An UNSUBSCRIBE of one filter, without properties.
+    pub fn new<T: Buffer>(pid: PacketId, filter: TopicFilter<T>) -> Unsubscribe {
+        Unsubscribe {
+            pid,
+            properties: UnsubscribeProperties::default(),
+            filters: UnsubscribeFilters::new(filter),
+        }
+    }
 }
 
 impl<B: Buffer> Unsubscribe<B> {
@@ -30,16 +41,7 @@ impl<B: Buffer> Unsubscribe<B> {
         } else {
             UnsubscribeProperties::default()
         };
-        let mut filters = Vec::new();
-        while r.remaining() > 0 {
-            // [MQTT-3.10.3-1]: UTF-8 strings; §4.7: valid filters.
-            let filter = r.string(StringKind::Plain)?;
-            topic::check_filter(&filter, v5)?;
-            filters.push(filter);
-        }
-        if filters.is_empty() {
-            return Err(DecodeError::NoTopicFilters(PacketType::Unsubscribe)); // [MQTT-3.10.3-2]
-        }
+        let filters = UnsubscribeFilters::read(r, v5)?;
         Ok(Unsubscribe {
             pid,
             properties,
@@ -50,29 +52,19 @@ impl<B: Buffer> Unsubscribe<B> {
     pub(crate) fn write<S: Sink>(&self, version: Version, s: &mut S) -> Result<(), EncodeError> {
         let v5 = version.is_v5();
         if S::CHECKS {
-            if self.filters.is_empty() {
-                return Err(EncodeError::NoTopicFilters(PacketType::Unsubscribe));
-            }
             if !v5 && !self.properties.is_empty() {
                 return Err(EncodeError::NotInVersion {
                     what: "UNSUBSCRIBE properties",
                     version,
                 });
             }
-            for filter in &self.filters {
-                topic::check_filter(filter, v5).map_err(|e| match e {
-                    DecodeError::NullCharacter => EncodeError::NullCharacter,
-                    _ => EncodeError::InvalidTopicFilter,
-                })?;
-            }
+            self.filters.check(version)?;
         }
         s.put_u16(self.pid.get());
         if v5 {
             properties::write(&self.properties, s)?;
         }
-        for filter in &self.filters {
-            s.put_str(filter)?;
-        }
+        s.put_slice(self.filters.as_bytes());
         Ok(())
     }
 }

@@ -22,6 +22,7 @@ use mqtt_wire::{
     UnsubscribeProperties, UnsubscribePropertiesBuilder, Version, Will, WillProperties,
     WillPropertiesBuilder,
 };
+use mqtt_wire::{SubscribeFilters, TopicFilter, TopicName, UnsubscribeFilters};
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
@@ -544,7 +545,7 @@ pub fn will(version: Version) -> BoxedStrategy<Will> {
             qos,
             retain,
             properties,
-            topic,
+            topic: TopicName::try_from(topic).unwrap(),
             payload,
         })
         .boxed()
@@ -633,7 +634,11 @@ pub fn publish(version: Version) -> BoxedStrategy<Publish> {
                 dup: dup && qos != QosPid::AtMostOnce,
                 qos,
                 retain,
-                topic,
+                topic: if topic.is_empty() {
+                    TopicName::empty_for_alias()
+                } else {
+                    TopicName::try_from(topic).unwrap()
+                },
                 properties,
                 payload,
             }
@@ -699,7 +704,7 @@ pub fn subscribe(version: Version) -> BoxedStrategy<Subscribe> {
             Subscribe {
                 pid,
                 properties,
-                filters,
+                filters: subscribe_filters(filters),
             }
         })
         .boxed()
@@ -725,6 +730,16 @@ pub fn suback(version: Version) -> BoxedStrategy<SubAck> {
         .boxed()
 }
 
+/// The filter block of a SUBSCRIBE from generated filters and options.
+pub fn subscribe_filters(filters: Vec<(ByteString, SubscriptionOptions)>) -> SubscribeFilters {
+    SubscribeFilters::try_from_iter(
+        filters
+            .into_iter()
+            .map(|(f, o)| (TopicFilter::try_from(f).unwrap(), o)),
+    )
+    .unwrap()
+}
+
 /// UNSUBSCRIBE for `version`: 1 to 4 filters.
 pub fn unsubscribe(version: Version) -> BoxedStrategy<Unsubscribe> {
     (
@@ -735,7 +750,12 @@ pub fn unsubscribe(version: Version) -> BoxedStrategy<Unsubscribe> {
         .prop_map(|(pid, properties, filters)| Unsubscribe {
             pid,
             properties,
-            filters,
+            filters: UnsubscribeFilters::try_from_iter(
+                filters
+                    .into_iter()
+                    .map(|f| TopicFilter::try_from(f).unwrap()),
+            )
+            .unwrap(),
         })
         .boxed()
 }
@@ -907,12 +927,13 @@ pub fn v5_only(kind: PacketType, version: Version) -> BoxedStrategy<Packet> {
         }
         PacketType::Subscribe => subscribe(Version::V5)
             .prop_map(|mut s| {
-                let v3_options = s
-                    .filters
+                let mut filters: Vec<_> = s.filters.iter().collect();
+                let v3_options = filters
                     .iter()
                     .all(|(_, o)| *o == SubscriptionOptions::qos(o.qos));
                 if s.properties.is_empty() && v3_options {
-                    s.filters[0].1.retain_as_published = true;
+                    filters[0].1.retain_as_published = true;
+                    s.filters = SubscribeFilters::try_from_iter(filters).unwrap();
                 }
                 Packet::Subscribe(s)
             })

@@ -72,7 +72,7 @@ impl Encode {
             dup: false,
             qos: QosPid::AtLeastOnce(PacketId::new(1).unwrap()),
             retain: false,
-            topic: mqtt_wire::ByteString::from_static(TOPIC),
+            topic: mqtt_wire::TopicName::from_static(TOPIC).expect("valid topic"),
             properties: Default::default(),
             payload: Bytes::from(small_payload()),
         });
