@@ -8,6 +8,14 @@
 //!
 //! Not a stable API: it exists for `fuzz/` and `tests/fuzz_regressions.rs`.
 
+// A fuzz body reports a defect by panicking (a failed assertion is the finding), and indexes
+// frames whose bounds it established itself; this covers `unconstrained` too.
+#![allow(
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "fuzz bodies panic on purpose: a failed assertion is the finding"
+)]
+
 pub use crate::arbitrary::{FuzzPacket, packet as arbitrary_packet, version as arbitrary_version};
 pub use unconstrained::{EncodeOutcome, RawPacket, encode, encode_outcome};
 

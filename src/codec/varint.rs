@@ -61,19 +61,19 @@ pub fn encode(value: u32, out: &mut [u8; 4]) -> Option<usize> {
         return None;
     }
     let mut rest = value;
-    let mut i = 0;
-    loop {
+    for (i, slot) in out.iter_mut().enumerate() {
         let mut byte = (rest & 0x7F) as u8;
         rest >>= 7;
         if rest != 0 {
             byte |= 0x80;
         }
-        out[i] = byte;
-        i += 1;
+        *slot = byte;
         if rest == 0 {
-            return Some(i);
+            return Some(i + 1);
         }
     }
+    // Not reached: a value of at most `MAX` takes at most 4 bytes.
+    None
 }
 
 #[cfg(test)]

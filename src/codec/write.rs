@@ -57,19 +57,51 @@ pub(crate) trait Sink {
     }
 }
 
+/// A length as a `u64`: exact wherever `usize` has at most 64 bits, saturating beyond.
+#[inline(always)]
+pub(crate) fn len64(len: usize) -> u64 {
+    u64::try_from(len).unwrap_or(u64::MAX)
+}
+
 /// The measuring pass: counts bytes, writes nothing.
+///
+/// The count is a saturating `u64`, so a sum of field lengths cannot wrap whatever the width of
+/// `usize` (on a 16-bit target two 40 KiB fields already exceed `usize::MAX`); a count too large
+/// for the packet or the address space ends in [`EncodeError::PacketTooLarge`].
 #[derive(Default)]
-pub(crate) struct Counter(pub(crate) usize);
+pub(crate) struct Counter(pub(crate) u64);
+
+impl Counter {
+    /// Adds `len` bytes.
+    #[inline]
+    pub(crate) fn add(&mut self, len: usize) {
+        self.0 = self.0.saturating_add(len64(len));
+    }
+
+    /// The count as a buffer size, refused with [`EncodeError::PacketTooLarge`] when it is above
+    /// `max` or above `usize::MAX`.
+    #[inline]
+    pub(crate) fn len_within(&self, max: u32) -> Result<usize, EncodeError> {
+        let limit = u64::from(max).min(len64(usize::MAX));
+        usize::try_from(self.0)
+            .ok()
+            .filter(|_| self.0 <= limit)
+            .ok_or(EncodeError::PacketTooLarge {
+                size: self.0,
+                max: limit,
+            })
+    }
+}
 
 impl Sink for Counter {
     const CHECKS: bool = true;
     #[inline]
     fn put_u8(&mut self, _: u8) {
-        self.0 += 1;
+        self.add(1);
     }
     #[inline]
     fn put_slice(&mut self, v: &[u8]) {
-        self.0 += v.len();
+        self.add(v.len());
     }
 }
 
@@ -90,5 +122,40 @@ impl Sink for BytesMut {
     #[inline]
     fn put_slice(&mut self, v: &[u8]) {
         self.extend_from_slice(v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Near the top of `u64` the count stays at `u64::MAX` instead of wrapping to a small size.
+    #[test]
+    fn counter_saturates_instead_of_wrapping() {
+        let mut counter = Counter(u64::MAX - 2);
+        counter.put_slice(&[0; 4]);
+        assert_eq!(counter.0, u64::MAX);
+        counter.put_u8(0);
+        counter.put_u16(0);
+        assert_eq!(counter.0, u64::MAX);
+        assert_eq!(
+            counter.len_within(u32::MAX),
+            Err(EncodeError::PacketTooLarge {
+                size: u64::MAX,
+                max: u64::from(u32::MAX)
+            })
+        );
+    }
+
+    #[test]
+    fn counter_len_within_refuses_above_the_limit() {
+        let mut counter = Counter::default();
+        counter.put_slice(&[0; 10]);
+        counter.put_u32(0);
+        assert_eq!(counter.len_within(14), Ok(14));
+        assert_eq!(
+            counter.len_within(13),
+            Err(EncodeError::PacketTooLarge { size: 14, max: 13 })
+        );
     }
 }

@@ -161,7 +161,7 @@ impl<B: Buffer> SubscribeFilters<B> {
 impl SubscribeFilters<Bytes> {
     /// One filter with its options.
     pub fn new<T: Buffer>(filter: TopicFilter<T>, options: SubscriptionOptions) -> Self {
-        let mut block = BytesMut::with_capacity(filter.len() + 3);
+        let mut block = BytesMut::with_capacity(filter.len().saturating_add(3));
         push_filter(&mut block, &filter);
         block.put_u8(options.to_byte());
         SubscribeFilters {
@@ -350,7 +350,7 @@ impl<B: Buffer> UnsubscribeFilters<B> {
 impl UnsubscribeFilters<Bytes> {
     /// One filter.
     pub fn new<T: Buffer>(filter: TopicFilter<T>) -> Self {
-        let mut block = BytesMut::with_capacity(filter.len() + 2);
+        let mut block = BytesMut::with_capacity(filter.len().saturating_add(2));
         push_filter(&mut block, &filter);
         UnsubscribeFilters {
             block: block.freeze(),

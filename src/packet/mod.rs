@@ -36,7 +36,7 @@ use crate::buffer::Buffer;
 use crate::codec::header::FixedHeader;
 use crate::codec::read::Reader;
 use crate::codec::varint;
-use crate::codec::write::{Counter, Sink};
+use crate::codec::write::{Counter, Sink, len64};
 use crate::error::{DecodeError, EncodeError};
 use crate::types::{PacketType, Side, Version};
 use alloc::boxed::Box;
@@ -361,19 +361,22 @@ impl<B: Buffer> Packet<B> {
 /// The remaining length and whole size of a packet whose body is `body` bytes, refusing a body
 /// beyond the Remaining Length's range or a packet larger than `max`.
 #[inline]
-pub(crate) fn frame_size(body: usize, max: u32) -> Result<(u32, usize), EncodeError> {
+pub(crate) fn frame_size(body: u64, max: u32) -> Result<(u32, usize), EncodeError> {
     let too_large = |size: u64, max: u64| EncodeError::PacketTooLarge { size, max };
     let remaining = u32::try_from(body)
         .ok()
         .filter(|&len| len <= varint::MAX)
         .ok_or(too_large(
-            body as u64 + 5,
+            body.saturating_add(5),
             u64::from(crate::MAX_PACKET_SIZE),
         ))?;
-    let size = 1 + varint::encoded_len(remaining) + body;
-    if size as u64 > u64::from(max) {
-        return Err(too_large(size as u64, u64::from(max)));
-    }
+    // At most 5 + 268,435,455: no overflow in `u64`; the buffer size must also fit `usize`.
+    let size = 1 + len64(varint::encoded_len(remaining)) + u64::from(remaining);
+    let limit = u64::from(max).min(len64(usize::MAX));
+    let size = usize::try_from(size)
+        .ok()
+        .filter(|_| size <= limit)
+        .ok_or(too_large(size, limit))?;
     Ok((remaining, size))
 }
 
@@ -536,12 +539,49 @@ mod tests {
     /// move, and above 128 bytes the copies become calls to `memcpy`. Property sets are kept as
     /// their encoded block so that the size does not depend on how many properties a packet type
     /// allows.
+    /// The bounds are this layout on 64-bit targets; smaller is fine.
     #[test]
+    #[cfg(target_pointer_width = "64")]
     fn packets_stay_small() {
         use core::mem::size_of;
-        assert_eq!(size_of::<Publish<Bytes>>(), 104);
-        assert_eq!(size_of::<Packet<Bytes>>(), 104);
-        assert_eq!(size_of::<Publish<&[u8]>>(), 56);
-        assert_eq!(size_of::<Packet<&[u8]>>(), 56);
+        assert!(size_of::<Publish<Bytes>>() <= 104);
+        assert!(size_of::<Packet<Bytes>>() <= 104);
+        assert!(size_of::<Publish<&[u8]>>() <= 56);
+        assert!(size_of::<Packet<&[u8]>>() <= 56);
+    }
+
+    /// Body lengths are `u64` sums: any body beyond the Remaining Length's range is refused,
+    /// however large, and the whole size is checked against the limit.
+    #[test]
+    fn frame_size_refuses_any_body_beyond_the_remaining_length() {
+        let protocol = u64::from(crate::MAX_PACKET_SIZE);
+        assert_eq!(
+            frame_size(u64::MAX, u32::MAX),
+            Err(EncodeError::PacketTooLarge {
+                size: u64::MAX,
+                max: protocol
+            })
+        );
+        let over = u64::from(varint::MAX) + 1;
+        assert_eq!(
+            frame_size(over, u32::MAX),
+            Err(EncodeError::PacketTooLarge {
+                size: over + 5,
+                max: protocol
+            })
+        );
+        let most = usize::try_from(varint::MAX).unwrap() + 5;
+        assert_eq!(
+            frame_size(u64::from(varint::MAX), u32::MAX),
+            Ok((varint::MAX, most))
+        );
+        assert_eq!(frame_size(127, 129), Ok((127, 129)));
+        assert_eq!(
+            frame_size(127, 128),
+            Err(EncodeError::PacketTooLarge {
+                size: 129,
+                max: 128
+            })
+        );
     }
 }

@@ -3,7 +3,7 @@
 use crate::buffer::Buffer;
 use crate::codec::read::Reader;
 use crate::codec::varint;
-use crate::codec::write::Sink;
+use crate::codec::write::{Sink, len64};
 use crate::debug::Shortened;
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::frame_size;
@@ -102,7 +102,7 @@ impl<B: Buffer> Publish<B> {
     /// Checks the packet for `version` and returns its remaining length: the arithmetic of
     /// [`Publish::write`], without a counting pass over the fields.
     #[inline]
-    pub(crate) fn body_len(&self, version: Version) -> Result<usize, EncodeError> {
+    pub(crate) fn body_len(&self, version: Version) -> Result<u64, EncodeError> {
         if self.dup && self.qos == QosPid::AtMostOnce {
             return Err(EncodeError::DupOnQos0); // [MQTT-3.3.1-2]
         }
@@ -112,10 +112,14 @@ impl<B: Buffer> Publish<B> {
         }
         // [MQTT-3.3.2-2], [MQTT-1.5.4-2] and [MQTT-4.7.3-3] hold for every `TopicName`: checked
         // when it was made or decoded, not here.
+        // Summed as `u64`: on a 16-bit target the payload alone may fill `usize`.
         let pid = if self.qos.pid().is_some() { 2 } else { 0 };
-        let properties = self.properties.as_bytes().len();
+        let properties = len64(self.properties.as_bytes().len());
         let properties = match version.is_v5() {
-            true => varint::encoded_len(u32::try_from(properties).unwrap_or(u32::MAX)) + properties,
+            true => {
+                let prefix = varint::encoded_len(u32::try_from(properties).unwrap_or(u32::MAX));
+                len64(prefix).saturating_add(properties)
+            }
             false if properties == 0 => 0,
             false => {
                 return Err(EncodeError::NotInVersion {
@@ -124,7 +128,9 @@ impl<B: Buffer> Publish<B> {
                 });
             }
         };
-        Ok(2 + topic.len() + pid + properties + self.payload.as_ref().len())
+        Ok((2 + pid + len64(topic.len()))
+            .saturating_add(properties)
+            .saturating_add(len64(self.payload.as_ref().len())))
     }
 
     /// Appends the whole packet to `dst`, after [`Publish::body_len`] checked it and the caller

@@ -136,12 +136,17 @@ impl<'a> PublishPropertiesEdit<'a> {
     }
 
     /// The edited set: the kept entries in their original order, then the new values. One
-    /// allocation (none when the result is empty). Refuses a Topic Alias of 0 and a
-    /// Subscription Identifier outside 1 to 268,435,455.
+    /// allocation (none when the result is empty). Refuses a Topic Alias of 0, a
+    /// Subscription Identifier outside 1 to 268,435,455, and a set longer than a Property Length
+    /// can count (268,435,455 bytes) with [`EncodeError::PacketTooLarge`].
     pub fn build(self) -> Result<PublishProperties<Bytes>, EncodeError> {
         let mut counter = crate::codec::write::Counter::default();
         self.write_new(&mut counter)?;
-        let len = counter.0 + self.kept().map(<[u8]>::len).sum::<usize>();
+        for entry in self.kept() {
+            counter.add(entry.len());
+        }
+        // The Property Length is a Variable Byte Integer.
+        let len = counter.len_within(varint::MAX)?;
         if len == 0 {
             return Ok(PublishProperties::default());
         }

@@ -211,11 +211,14 @@ macro_rules! property_set {
 
             /// Checks every value (ranges, U+0000 in strings, a Response Topic without
             /// wildcards, strings and binaries of at most 65,535 bytes, Authentication Data only
-            /// with an Authentication Method) and encodes them, in field order.
+            /// with an Authentication Method) and encodes them, in field order. A set longer than
+            /// a Property Length can count (268,435,455 bytes) is
+            /// [`EncodeError::PacketTooLarge`].
             pub fn build(&self) -> Result<$name<Bytes>, EncodeError> {
                 let mut counter = Counter::default();
                 self.write(&mut counter)?;
-                let mut buf = BytesMut::with_capacity(counter.0);
+                // The Property Length is a Variable Byte Integer.
+                let mut buf = BytesMut::with_capacity(counter.len_within(crate::codec::varint::MAX)?);
                 self.write(&mut buf)?;
                 let seen = PropertyIter::new(&buf).fold(0, |seen, (id, _)| seen | id.bit());
                 super::check_together(seen)
