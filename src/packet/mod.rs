@@ -200,13 +200,12 @@ impl<B: Buffer> Packet<B> {
     pub(crate) fn sender_rule(&self, from: Side, version: Version) -> Option<SenderRule> {
         use PacketType as T;
         let kind = self.packet_type();
-        let allowed = match (kind, from) {
-            (T::Connect | T::Subscribe | T::Unsubscribe | T::PingReq, Side::Client) => true,
-            (T::ConnAck | T::SubAck | T::UnsubAck | T::PingResp, Side::Server) => true,
-            (T::Disconnect, Side::Server) => version.is_v5(),
-            (T::Connect | T::Subscribe | T::Unsubscribe | T::PingReq, Side::Server) => false,
-            (T::ConnAck | T::SubAck | T::UnsubAck | T::PingResp, Side::Client) => false,
-            _ => true,
+        let allowed = match kind {
+            T::Connect | T::Subscribe | T::Unsubscribe | T::PingReq => from == Side::Client,
+            T::ConnAck | T::SubAck | T::UnsubAck | T::PingResp => from == Side::Server,
+            T::Disconnect => from == Side::Client || version.is_v5(),
+            // PUBLISH, its acknowledgements and AUTH go both ways.
+            T::Publish | T::PubAck | T::PubRec | T::PubRel | T::PubComp | T::Auth => true,
         };
         if !allowed {
             return Some(SenderRule::WrongDirection(kind));
@@ -256,14 +255,11 @@ impl<B: Buffer> Packet<B> {
         }
     }
 
-    /// The first byte of the fixed header.
+    /// The first byte of the fixed header of every packet but PUBLISH, whose flags vary (it
+    /// writes its own, [`Publish::write_packet`]).
     fn first_byte(&self) -> u8 {
         let kind = self.packet_type();
-        let flags = match self {
-            Packet::Publish(p) => p.flags(),
-            _ => kind.fixed_flags(),
-        };
-        (kind as u8) << 4 | flags
+        (kind as u8) << 4 | kind.fixed_flags()
     }
 
     /// Writes (or, with the counting sink, checks and measures) the body.
