@@ -580,4 +580,24 @@ mod tests {
             })
         );
     }
+
+    /// A CONNECT is copied in the version it announces, whatever version the caller names
+    /// (a server decodes the first CONNECT before it knows the version).
+    #[test]
+    fn to_owned_packet_copies_a_connect_in_its_own_version() {
+        let connect: Connect = Connect::new(Version::V5, "c".into(), 30);
+        let mut wire = BytesMut::new();
+        Packet::from(connect)
+            .encode(Version::V5, &mut wire)
+            .unwrap();
+        let (borrowed, _) = decode_slice(&wire, Version::V3_1_1, u32::MAX)
+            .unwrap()
+            .unwrap();
+        let owned = borrowed.to_owned_packet(Version::V3_1_1).unwrap();
+        let Packet::Connect(c) = owned else {
+            panic!("not a CONNECT")
+        };
+        assert_eq!(c.protocol, Version::V5);
+        assert_eq!(&c.client_id[..], "c");
+    }
 }
