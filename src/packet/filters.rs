@@ -640,4 +640,47 @@ mod tests {
             b"\xa2\x07\x00\x09\x00\x03a/b"
         );
     }
+
+    /// The shared-subscription check on 5.0 walks every entry of a list read on 3.1.1: the
+    /// invalid filter is the second one, after a valid shared filter.
+    #[test]
+    fn every_entry_read_on_3_1_1_is_checked_as_shared_on_5_0_mqtt_4_8_2_1() {
+        // SUBSCRIBE pid 1: "$share/g/a" QoS 0, "$share/g" QoS 1.
+        let sub = b"\x82\x1a\x00\x01\x00\x0a$share/g/a\x00\x00\x08$share/g\x01";
+        // UNSUBSCRIBE pid 1: "$share/g/a", "$share/g".
+        let unsub = b"\xa2\x18\x00\x01\x00\x0a$share/g/a\x00\x08$share/g";
+        for bytes in [&sub[..], &unsub[..]] {
+            let packet = decode(bytes, Version::V3_1_1).unwrap();
+            let mut buf = BytesMut::new();
+            assert_eq!(packet.encode(Version::V3_1_1, &mut buf), Ok(bytes.len()));
+            assert_eq!(
+                packet.encoded_len(Version::V5),
+                Err(EncodeError::InvalidTopicFilter)
+            );
+        }
+    }
+
+    /// A list is never empty, and its iterators know their length.
+    #[test]
+    fn lists_are_never_empty_and_iterators_know_their_length() {
+        let sub = SubscribeFilters::try_from_iter([
+            (filter("a"), SubscriptionOptions::qos(QoS::AtMostOnce)),
+            (filter("b/#"), SubscriptionOptions::qos(QoS::AtLeastOnce)),
+        ])
+        .unwrap();
+        assert!(!sub.is_empty());
+        assert_eq!(sub.iter().size_hint(), (2, Some(2)));
+        let mut it = sub.iter();
+        it.next();
+        assert_eq!(it.len(), 1);
+        let unsub =
+            UnsubscribeFilters::try_from_iter([filter("a"), filter("+/b"), filter("c")]).unwrap();
+        assert!(!unsub.is_empty());
+        assert_eq!(unsub.len(), 3);
+        assert_eq!(unsub.iter().size_hint(), (3, Some(3)));
+        let mut it = unsub.iter();
+        it.next();
+        assert_eq!(it.len(), 2);
+        assert!(!UnsubscribeFilters::new(filter("x")).is_empty());
+    }
 }
