@@ -683,4 +683,26 @@ mod tests {
         assert_eq!(it.len(), 2);
         assert!(!UnsubscribeFilters::new(filter("x")).is_empty());
     }
+
+    /// Read on 3.1.1, a `$share/...` filter that the 5.0 syntax refuses is an ordinary filter:
+    /// empty share name, a wildcard as share name, nothing after the share name ([MQTT-4.8.2-1],
+    /// [MQTT-4.8.2-2] do not apply on 3.1.1).
+    #[test]
+    fn malformed_shared_filters_read_on_3_1_1_are_not_shared_mqtt_4_8_2_2() {
+        let unsub = b"\xa2\x24\x00\x01\x00\x09$share//a\x00\x0a$share/+/a\x00\x09$share/g/";
+        let Packet::Unsubscribe(u) = decode(unsub, Version::V3_1_1).unwrap() else {
+            panic!("not an UNSUBSCRIBE")
+        };
+        let filters: Vec<_> = u.filters.iter().collect();
+        assert_eq!(filters.len(), 3);
+        for f in &filters {
+            assert!(!f.is_shared(), "{f}");
+            assert_eq!(f.share_name(), None, "{f}");
+            assert_eq!(f.filter(), f.as_str());
+        }
+        // A well-formed one is shared.
+        let shared = filter("$share/g/a/#");
+        assert_eq!(shared.share_name(), Some("g"));
+        assert_eq!(shared.filter(), "a/#");
+    }
 }
