@@ -324,20 +324,7 @@ pub fn roundtrip(data: &[u8]) {
         size - 1
     );
 
-    // Borrowed decode gives the same packet: it encodes to the same bytes.
-    match decode_slice(&bytes, version, MAX_PACKET_SIZE) {
-        Ok(Some((borrowed, used))) => {
-            assert_eq!(used, n, "decode_slice took another length");
-            let mut again = BytesMut::new();
-            assert_eq!(borrowed.encode(version, &mut again), Ok(n));
-            assert_eq!(
-                &again[..],
-                &bytes[..],
-                "borrowed packet encodes differently"
-            );
-        }
-        other => panic!("decode_slice of {bytes:02x?}: {other:?}"),
-    }
+    check_borrowed_reencodes(&bytes, version);
 
     // Streaming: every strict prefix needs more, the whole frame yields the packet.
     let mut decoder = Decoder::new(version);
@@ -442,6 +429,23 @@ impl<'a> StreamInput<'a> {
 struct Outcome {
     items: Vec<Result<Packet<Bytes>, DecodeError>>,
     consumed: usize,
+}
+
+/// The borrowed decode of an encoded packet takes all of `bytes` and encodes back to them.
+pub(crate) fn check_borrowed_reencodes(bytes: &[u8], version: Version) {
+    match decode_slice(bytes, version, MAX_PACKET_SIZE) {
+        Ok(Some((borrowed, used))) => {
+            assert_eq!(
+                used,
+                bytes.len(),
+                "decode_slice took another length of {bytes:02x?}"
+            );
+            let mut again = BytesMut::new();
+            assert_eq!(borrowed.encode(version, &mut again), Ok(bytes.len()));
+            assert_eq!(&again[..], bytes, "borrowed packet encodes differently");
+        }
+        other => panic!("decode_slice of {bytes:02x?}: {other:?}"),
+    }
 }
 
 /// `stream` target: the byte stream decoded from one buffer, chunk by chunk as the chunk
