@@ -139,6 +139,7 @@ pub mod fuzzing;
 mod packet;
 mod properties;
 mod reason;
+pub mod session;
 pub mod topic;
 mod types;
 

@@ -59,6 +59,12 @@ impl<B: Buffer> TopicFilter<B> {
         split_shared(&self.0).is_some()
     }
 
+    /// Whether the filter (without a shared-subscription prefix) has a `+` or `#` wildcard: what
+    /// a 5.0 server without Wildcard Subscription Available refuses (§3.2.2.3.11).
+    pub fn has_wildcards(&self) -> bool {
+        self.filter().bytes().any(|b| b == b'+' || b == b'#')
+    }
+
     /// Whether a message published to `topic` matches this filter (§4.7; see
     /// [`TopicFilter::matches_str`]).
     pub fn matches<T: Buffer>(&self, topic: &TopicName<T>) -> bool {

@@ -1,0 +1,141 @@
+//! What the application configures, and what the server's CONNACK decided.
+
+use core::time::Duration;
+
+use crate::session::AckMode;
+use crate::{ByteString, ConnAck, QoS};
+
+/// How a [`ClientSession`](super::ClientSession) behaves. Wire values (keep alive, limits,
+/// session expiry) are not here: they come from the CONNECT the application sends.
+///
+/// ```
+/// use core::time::Duration;
+/// use mqtt_wire::session::{AckMode, ClientConfig};
+///
+/// let config = ClientConfig::default()
+///     .ack_mode(AckMode::Manual)
+///     .ping_timeout(Duration::from_secs(5))
+///     .max_pending(100);
+/// assert_eq!(config.max_pending, 100);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientConfig {
+    /// How long to wait for PINGRESP before the connection is presumed dead. `None` (the
+    /// default): half the keep alive, between 1 and 30 seconds.
+    pub ping_timeout: Option<Duration>,
+    /// How long to wait for CONNACK. Default 30 seconds.
+    pub connect_timeout: Duration,
+    /// When received QoS 1/2 messages are acknowledged. Default [`AckMode::Auto`].
+    pub ack_mode: AckMode,
+    /// Messages accepted by `publish` and not sent yet, at most. Default 1,024.
+    pub max_pending: usize,
+    /// Events waiting to be polled, at most, before `handle_input` stops reading. Default 1,024.
+    pub max_events: usize,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            ping_timeout: None,
+            connect_timeout: Duration::from_secs(30),
+            ack_mode: AckMode::Auto,
+            max_pending: 1024,
+            max_events: 1024,
+        }
+    }
+}
+
+impl ClientConfig {
+    /// Sets [`ping_timeout`](Self::ping_timeout).
+    #[must_use]
+    pub fn ping_timeout(mut self, timeout: Duration) -> Self {
+        self.ping_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets [`connect_timeout`](Self::connect_timeout).
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets [`ack_mode`](Self::ack_mode).
+    #[must_use]
+    pub fn ack_mode(mut self, mode: AckMode) -> Self {
+        self.ack_mode = mode;
+        self
+    }
+
+    /// Sets [`max_pending`](Self::max_pending).
+    #[must_use]
+    pub fn max_pending(mut self, max: usize) -> Self {
+        self.max_pending = max;
+        self
+    }
+
+    /// Sets [`max_events`](Self::max_events) (at least 1).
+    #[must_use]
+    pub fn max_events(mut self, max: usize) -> Self {
+        self.max_events = max.max(1);
+        self
+    }
+}
+
+/// The server's side of the connection, from its CONNACK (5.0 properties; on 3.1.1 the
+/// defaults: no limits the protocol version does not have).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Negotiated {
+    /// Whether the server resumed a stored session.
+    pub session_present: bool,
+    /// QoS 1/2 PUBLISHes the server accepts at once (absent: 65,535).
+    pub receive_maximum: u16,
+    /// The highest QoS the server accepts (absent: 2).
+    pub maximum_qos: QoS,
+    /// Whether the server keeps retained messages (absent: true).
+    pub retain_available: bool,
+    /// The largest packet the server accepts (absent: no limit but the protocol's).
+    pub maximum_packet_size: Option<u32>,
+    /// The highest topic alias the server accepts (absent: 0, none).
+    pub topic_alias_maximum: u16,
+    /// Wildcard Subscription Available (absent: true).
+    pub wildcard_subscription_available: bool,
+    /// Subscription Identifier Available (absent: true).
+    pub subscription_identifier_available: bool,
+    /// Shared Subscription Available (absent: true).
+    pub shared_subscription_available: bool,
+    /// The keep alive in force: the Server Keep Alive when the server sent one
+    /// ([MQTT-3.2.2-21]), else the CONNECT's.
+    pub keep_alive: u16,
+    /// The client identifier the server assigned to an empty one (Assigned Client Identifier).
+    pub assigned_client_identifier: Option<ByteString>,
+    /// Response Information, when asked for.
+    pub response_information: Option<ByteString>,
+    /// The Session Expiry Interval in force (the server's when it sent one).
+    pub session_expiry_interval: u32,
+}
+
+impl Negotiated {
+    pub(crate) fn from_connack(connack: &ConnAck, keep_alive: u16, session_expiry: u32) -> Self {
+        let p = &connack.properties;
+        Negotiated {
+            session_present: connack.session_present,
+            receive_maximum: p.receive_maximum().unwrap_or(u16::MAX),
+            maximum_qos: p.maximum_qos().unwrap_or(QoS::ExactlyOnce),
+            retain_available: p.retain_available().unwrap_or(true),
+            maximum_packet_size: p.maximum_packet_size(),
+            topic_alias_maximum: p.topic_alias_maximum().unwrap_or(0),
+            wildcard_subscription_available: p.wildcard_subscription_available().unwrap_or(true),
+            subscription_identifier_available: p
+                .subscription_identifier_available()
+                .unwrap_or(true),
+            shared_subscription_available: p.shared_subscription_available().unwrap_or(true),
+            keep_alive: p.server_keep_alive().unwrap_or(keep_alive),
+            assigned_client_identifier: p.assigned_client_identifier().map(ByteString::from),
+            response_information: p.response_information().map(ByteString::from),
+            session_expiry_interval: p.session_expiry_interval().unwrap_or(session_expiry),
+        }
+    }
+}

@@ -1,0 +1,862 @@
+//! The client session: one value for the life of an MQTT session, across network connections.
+
+mod config;
+mod event;
+mod inbound;
+mod outbound;
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+
+pub use config::{ClientConfig, Negotiated};
+pub use event::{ClientEvent, PublishFailure};
+
+use crate::session::ids::PidSet;
+use crate::session::{AckToken, CommandError, ConnectionError, Instant, Message, PublishError};
+use crate::session::{PublishId, Status};
+use crate::{
+    Auth, ByteString, Bytes, Connect, Decoder, Disconnect, Encoder, Packet, PacketId, QoS,
+    ReasonCode, Side, Subscribe, SubscribeFilters, SubscribeProperties, TopicName, Unsubscribe,
+    UnsubscribeFilters, UnsubscribeProperties, Version,
+};
+
+/// A sans-IO MQTT client session (3.1, 3.1.1 and 5.0).
+///
+/// One value lives as long as the MQTT session: messages in flight, the packet identifiers in use
+/// and the incoming QoS 2 identifiers survive a lost connection, and are resumed on the next one
+/// when the server still holds the session. The session never does I/O, never reads a clock and
+/// never blocks: the caller moves bytes, passes the time, and polls for what to do next. See the
+/// [module documentation](crate::session) for the run loop.
+///
+/// Inputs: [`connect`](Self::connect), [`handle_input`](Self::handle_input),
+/// [`handle_timeout`](Self::handle_timeout), [`handle_transport_closed`](Self::handle_transport_closed)
+/// and the commands ([`publish`](Self::publish), [`subscribe`](Self::subscribe),
+/// [`unsubscribe`](Self::unsubscribe), [`ack`](Self::ack), [`auth`](Self::auth),
+/// [`disconnect`](Self::disconnect)). Outputs: [`poll_transmit`](Self::poll_transmit),
+/// [`poll_event`](Self::poll_event), [`poll_timeout`](Self::poll_timeout),
+/// [`should_close`](Self::should_close).
+#[derive(Debug)]
+pub struct ClientSession {
+    config: ClientConfig,
+    /// The latest time seen; inputs with an earlier `now` are treated as this.
+    now: Instant,
+    status: Status,
+    /// The version of the session state (of the last CONNECT).
+    version: Version,
+    decoder: Decoder,
+    encoder: Encoder,
+
+    // Session state: survives connections while the session lives.
+    next_publish: u64,
+    /// Identifiers in use: outgoing QoS 1/2 flows and SUBSCRIBE/UNSUBSCRIBE awaiting their ack.
+    ids: PidSet,
+    /// The last identifier handed out; the next search starts after it.
+    cursor: PacketId,
+    /// Outgoing QoS 1/2 messages sent and not completed, in the order first sent.
+    outgoing: VecDeque<Outgoing>,
+    /// Messages accepted by `publish` and not sent yet, in order.
+    pending: VecDeque<Pending>,
+    /// Incoming QoS 2 identifiers delivered to the application (or being), PUBREL not received.
+    incoming_qos2: PidSet,
+
+    // The current (or last) network connection.
+    conn: Conn,
+    connections: u64,
+    events: VecDeque<Queued>,
+    /// A publish was refused as `Blocked`: a `Writable` event is owed when there is room.
+    writable_owed: bool,
+}
+
+/// State of one network connection, rebuilt by every `connect`.
+#[derive(Debug, Default)]
+struct Conn {
+    id: u64,
+    clean_start: bool,
+    /// The keep alive in force (Server Keep Alive overrides ours), in seconds; 0 = off.
+    keep_alive: u16,
+    /// Session Expiry Interval in force (5.0; 3.1.1: 0 with clean session, "forever" without).
+    session_expiry: u32,
+    /// Our limits, from the CONNECT we sent.
+    receive_maximum: u16,
+    request_problem_information: bool,
+    auth_method: Option<ByteString>,
+    /// The server's limits, from its CONNACK.
+    negotiated: Option<Negotiated>,
+    /// QoS 1/2 PUBLISHes we may still send before an ack (the server's Receive Maximum).
+    send_quota: u16,
+    /// Packets to send now, in order.
+    control: VecDeque<Packet>,
+    /// SUBSCRIBE/UNSUBSCRIBE made before CONNACK: sent once it arrives ([MQTT-3.1.2-30]... §3.2).
+    early: VecDeque<Packet>,
+    /// Outgoing flows not yet sent again on this connection (after Session Present 1).
+    resend: usize,
+    /// Received QoS 1/2 PUBLISHes in arrival order, until their PUBACK/PUBREC is queued.
+    acks: VecDeque<InboundAck>,
+    next_ack_seq: u64,
+    /// QoS 2 identifiers received on this connection and not completed (count against our
+    /// Receive Maximum with the QoS 1 entries of `acks`).
+    qos2_here: PidSet,
+    /// Inbound topic aliases: index `alias - 1`.
+    aliases: Vec<Option<TopicName>>,
+    /// SUBSCRIBE/UNSUBSCRIBE sent (or queued) and not acknowledged.
+    requests: Vec<Request>,
+    last_sent: Instant,
+    ping_sent: Option<Instant>,
+    connack_deadline: Option<Instant>,
+    /// The `Disconnected` event of this connection was queued.
+    ended: bool,
+}
+
+#[derive(Debug)]
+struct Outgoing {
+    id: PublishId,
+    pid: PacketId,
+    message: Message,
+    /// PUBREC received and PUBREL sent (QoS 2).
+    released: bool,
+    /// Sent on the current connection.
+    sent: bool,
+}
+
+#[derive(Debug)]
+struct Pending {
+    id: PublishId,
+    message: Message,
+}
+
+#[derive(Debug)]
+struct InboundAck {
+    seq: u64,
+    pid: PacketId,
+    qos: QoS,
+    /// The acknowledgement to send, once the application gave it.
+    reply: Option<(ReasonCode, crate::AckProperties)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Request {
+    pid: PacketId,
+    subscribe: bool,
+    filters: usize,
+}
+
+/// An event and, for a received QoS 1/2 message in automatic mode, the acknowledgement it
+/// releases when the application takes it.
+#[derive(Debug)]
+struct Queued {
+    event: ClientEvent,
+    auto_ack: Option<u64>,
+}
+
+impl ClientSession {
+    /// A session with no state and no connection.
+    pub fn new(config: ClientConfig) -> ClientSession {
+        ClientSession {
+            config,
+            now: Instant::ZERO,
+            status: Status::Idle,
+            version: Version::V5,
+            decoder: Decoder::new(Version::V5).receiving_from(Side::Server),
+            encoder: Encoder::new(Version::V5).sending_as(Side::Client),
+            next_publish: 0,
+            ids: PidSet::default(),
+            cursor: PacketId::MAX,
+            outgoing: VecDeque::new(),
+            pending: VecDeque::new(),
+            incoming_qos2: PidSet::default(),
+            conn: Conn::default(),
+            connections: 0,
+            events: VecDeque::new(),
+            writable_owed: false,
+        }
+    }
+
+    /// The session's configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    fn advance(&mut self, now: Instant) -> Instant {
+        self.now = self.now.max(now);
+        self.now
+    }
+
+    // ---------------------------------------------------------------- connection lifecycle
+
+    /// Starts a network connection on a transport the caller has just opened: queues `connect`
+    /// for [`poll_transmit`](Self::poll_transmit).
+    ///
+    /// The CONNECT sets the protocol version and this side's limits: keep alive, and on 5.0
+    /// Receive Maximum, Maximum Packet Size, Topic Alias Maximum, Session Expiry Interval and
+    /// Authentication Method. The server's limits wait for its CONNACK; until then only CONNECT
+    /// and AUTH are sent ([MQTT-3.1.2-30] §3.1.4): `subscribe` and `publish` queue.
+    ///
+    /// Clean Start (Clean Session on 3.1.1) discards the session state first
+    /// ([MQTT-3.1.2-4] 5.0 / [MQTT-3.1.2-6] 3.1.1): in-flight QoS 1 messages go back to the
+    /// pending queue, as new messages; in-flight QoS 2 messages are reported as
+    /// [`PublishFailure::SessionLost`], since the server may have them.
+    ///
+    /// Errors: a connection is already open (`WrongStatus`), the CONNECT does not encode, or it
+    /// asks to resume a session kept for another protocol version (`VersionChanged`).
+    pub fn connect(&mut self, now: Instant, connect: Connect) -> Result<(), CommandError> {
+        let now = self.advance(now);
+        if self.status != Status::Idle {
+            return Err(CommandError::WrongStatus(self.status));
+        }
+        let version = connect.protocol;
+        let packet = Packet::Connect(alloc::boxed::Box::new(connect));
+        let encoder = Encoder::new(version).sending_as(Side::Client);
+        encoder
+            .encode(&packet, &mut crate::BytesMut::new())
+            .map_err(CommandError::Encode)?;
+        let Packet::Connect(connect) = &packet else {
+            return Err(CommandError::WrongStatus(self.status));
+        };
+        if !connect.clean_start && version != self.version && self.holds_state() {
+            return Err(CommandError::VersionChanged {
+                state: self.version,
+                connect: version,
+            });
+        }
+        if connect.clean_start {
+            // [MQTT-3.1.2-4] (5.0) / [MQTT-3.1.2-6] (3.1.1): a new session.
+            self.discard_state();
+        }
+        let props = &connect.properties;
+        let v5 = version.is_v5();
+        self.version = version;
+        self.encoder = encoder;
+        self.decoder = Decoder::new(version)
+            .receiving_from(Side::Server)
+            .with_max_packet_size(if v5 {
+                props
+                    .maximum_packet_size()
+                    .unwrap_or(crate::MAX_PACKET_SIZE)
+            } else {
+                crate::MAX_PACKET_SIZE
+            });
+        self.connections += 1;
+        let session_expiry = if v5 {
+            props.session_expiry_interval().unwrap_or(0)
+        } else if connect.clean_start {
+            0
+        } else {
+            u32::MAX
+        };
+        let topic_alias_maximum = if v5 {
+            props.topic_alias_maximum().unwrap_or(0)
+        } else {
+            0
+        };
+        self.conn = Conn {
+            id: self.connections,
+            clean_start: connect.clean_start,
+            keep_alive: connect.keep_alive,
+            session_expiry,
+            receive_maximum: if v5 {
+                props.receive_maximum().unwrap_or(u16::MAX)
+            } else {
+                u16::MAX
+            },
+            request_problem_information: !v5 || props.request_problem_information() != Some(false),
+            auth_method: props.authentication_method().map(ByteString::from),
+            aliases: (0..topic_alias_maximum).map(|_| None).collect(),
+            last_sent: now,
+            connack_deadline: Some(now + self.config.connect_timeout),
+            ..Conn::default()
+        };
+        for entry in &mut self.outgoing {
+            entry.sent = false;
+        }
+        self.conn.control.push_back(packet);
+        self.status = Status::Connecting;
+        Ok(())
+    }
+
+    /// The transport closed (end of stream or an I/O error). Ends the connection: a
+    /// `Disconnected` event if none was given for it yet; session state is kept as the session
+    /// expiry says. Anything not yet transmitted is dropped; pending publishes stay queued for
+    /// the next connection.
+    pub fn handle_transport_closed(&mut self, now: Instant) {
+        self.advance(now);
+        if matches!(self.status, Status::Connecting | Status::Connected) {
+            self.end_connection(ConnectionError::TransportClosed);
+        }
+        self.conn.control.clear();
+        self.conn.early.clear();
+        self.status = Status::Idle;
+    }
+
+    /// Ends the connection with DISCONNECT. On 5.0 `disconnect` may carry a reason code (0x04
+    /// asks the server to publish the will) and a new Session Expiry Interval, which may not be
+    /// set when the CONNECT had 0 (§3.14.2.2.2). After it is transmitted
+    /// [`should_close`](Self::should_close) says to close the transport.
+    pub fn disconnect(&mut self, now: Instant, disconnect: Disconnect) -> Result<(), CommandError> {
+        self.advance(now);
+        if self.status != Status::Connected {
+            return Err(CommandError::WrongStatus(self.status));
+        }
+        if let Some(expiry) = disconnect.properties.session_expiry_interval()
+            && self.conn.session_expiry == 0
+            && expiry != 0
+        {
+            return Err(CommandError::SessionExpiryRaised); // §3.14.2.2.2
+        }
+        let packet = Packet::Disconnect(disconnect);
+        packet
+            .encoded_len(self.version)
+            .map_err(CommandError::Encode)?;
+        if let Packet::Disconnect(d) = &packet
+            && let Some(expiry) = d.properties.session_expiry_interval()
+        {
+            self.conn.session_expiry = expiry;
+        }
+        self.conn.control.push_back(packet);
+        self.end_connection(ConnectionError::LocallyClosed);
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- commands
+
+    /// Queues an application message. Returns the id its completion event will carry
+    /// (`Published` for QoS 1 and 2; QoS 0 messages have no completion event).
+    ///
+    /// The message waits in a bounded FIFO until it can be sent: after CONNACK, within the
+    /// server's Receive Maximum ([MQTT-3.3.4-7]), and with a free packet identifier
+    /// ([MQTT-2.2.1-3]); QoS 0 messages keep their place in the same FIFO. A message may be
+    /// published while no connection is open; it is sent on the next one.
+    ///
+    /// Refused at once, the message handed back where it can be retried:
+    /// - `Blocked`: the pending queue holds `max_pending` messages;
+    /// - when the server's CONNACK is known: QoS above its Maximum QoS ([MQTT-3.2.2-11]), RETAIN
+    ///   without Retain Available ([MQTT-3.2.2-14]), larger than its Maximum Packet Size
+    ///   ([MQTT-3.2.2-15]);
+    /// - `Invalid`: a Topic Alias or Subscription Identifier in the properties, or a message
+    ///   the version cannot carry (properties on 3.1.1).
+    pub fn publish(&mut self, now: Instant, message: Message) -> Result<PublishId, PublishError> {
+        self.advance(now);
+        if message.properties.topic_alias().is_some() {
+            return Err(PublishError::Invalid(
+                crate::EncodeError::InvalidPropertyValue(crate::PropertyId::TopicAlias),
+            ));
+        }
+        if message
+            .properties
+            .subscription_identifiers()
+            .next()
+            .is_some()
+        {
+            // [MQTT-3.3.4-6]
+            return Err(PublishError::Invalid(
+                crate::EncodeError::SubscriptionIdentifierFromClient,
+            ));
+        }
+        if let Some(n) = &self.conn.negotiated {
+            if message.qos > n.maximum_qos {
+                // [MQTT-3.2.2-11]
+                return Err(PublishError::QosNotSupported {
+                    max: n.maximum_qos,
+                    message,
+                });
+            }
+            if message.retain && !n.retain_available {
+                return Err(PublishError::RetainNotSupported(message)); // [MQTT-3.2.2-14]
+            }
+        }
+        let size = self.publish_size(&message)?;
+        let max = self.peer_max_packet_size();
+        if size > u64::from(max) {
+            // [MQTT-3.2.2-15]
+            return Err(PublishError::TooLarge {
+                size,
+                max: u64::from(max),
+            });
+        }
+        if self.pending.len() >= self.config.max_pending {
+            self.writable_owed = true;
+            return Err(PublishError::Blocked(message));
+        }
+        let id = PublishId(self.next_publish);
+        self.next_publish += 1;
+        self.pending.push_back(Pending { id, message });
+        Ok(id)
+    }
+
+    /// The encoded size of `message` as a first transmission, or why it cannot be encoded.
+    fn publish_size(&self, message: &Message) -> Result<u64, PublishError> {
+        let publish = message.to_publish(Some(PacketId::MIN), false);
+        let len = Packet::Publish(publish)
+            .encoded_len(self.version)
+            .map_err(|e| match e {
+                crate::EncodeError::PacketTooLarge { size, max } => {
+                    PublishError::TooLarge { size, max }
+                }
+                other => PublishError::Invalid(other),
+            })?;
+        Ok(len as u64)
+    }
+
+    fn peer_max_packet_size(&self) -> u32 {
+        self.conn
+            .negotiated
+            .as_ref()
+            .and_then(|n| n.maximum_packet_size)
+            .unwrap_or(crate::MAX_PACKET_SIZE)
+    }
+
+    /// Subscribes to `filters`. Returns the packet identifier the `Subscribed` event will carry.
+    ///
+    /// Needs a connection (sent after CONNACK when made before it). Refused when the server said
+    /// it does not support wildcards, subscription identifiers or shared subscriptions (5.0
+    /// CONNACK, §3.2.2.3.11-13), when all packet identifiers are in use, or when the packet does
+    /// not encode.
+    pub fn subscribe(
+        &mut self,
+        now: Instant,
+        filters: SubscribeFilters,
+        properties: SubscribeProperties,
+    ) -> Result<PacketId, CommandError> {
+        self.advance(now);
+        self.check_can_request()?;
+        if let Some(n) = &self.conn.negotiated {
+            if !n.wildcard_subscription_available && filters.iter().any(|(f, _)| f.has_wildcards())
+            {
+                return Err(CommandError::NotAvailable {
+                    what: "a wildcard subscription",
+                });
+            }
+            if !n.shared_subscription_available && filters.iter().any(|(f, _)| f.is_shared()) {
+                return Err(CommandError::NotAvailable {
+                    what: "a shared subscription",
+                });
+            }
+            if !n.subscription_identifier_available
+                && properties.subscription_identifier().is_some()
+            {
+                return Err(CommandError::NotAvailable {
+                    what: "a subscription identifier",
+                });
+            }
+        }
+        let count = filters.len();
+        let pid = self.allocate_pid().ok_or(CommandError::Exhausted)?;
+        let packet = Packet::Subscribe(Subscribe {
+            pid,
+            properties,
+            filters,
+        });
+        self.queue_request(packet, pid, true, count)
+    }
+
+    /// Unsubscribes from `filters`. Returns the packet identifier the `Unsubscribed` event will
+    /// carry. Needs a connection, as [`subscribe`](Self::subscribe).
+    pub fn unsubscribe(
+        &mut self,
+        now: Instant,
+        filters: UnsubscribeFilters,
+        properties: UnsubscribeProperties,
+    ) -> Result<PacketId, CommandError> {
+        self.advance(now);
+        self.check_can_request()?;
+        let count = filters.len();
+        let pid = self.allocate_pid().ok_or(CommandError::Exhausted)?;
+        let packet = Packet::Unsubscribe(Unsubscribe {
+            pid,
+            properties,
+            filters,
+        });
+        self.queue_request(packet, pid, false, count)
+    }
+
+    fn check_can_request(&self) -> Result<(), CommandError> {
+        match self.status {
+            Status::Connecting | Status::Connected => Ok(()),
+            other => Err(CommandError::WrongStatus(other)),
+        }
+    }
+
+    fn queue_request(
+        &mut self,
+        packet: Packet,
+        pid: PacketId,
+        subscribe: bool,
+        filters: usize,
+    ) -> Result<PacketId, CommandError> {
+        let size = packet
+            .encoded_len(self.version)
+            .map_err(CommandError::Encode)?;
+        let max = self.peer_max_packet_size();
+        if size as u64 > u64::from(max) {
+            return Err(CommandError::Encode(crate::EncodeError::PacketTooLarge {
+                size: size as u64,
+                max: u64::from(max),
+            }));
+        }
+        self.ids.insert(pid);
+        self.cursor = pid;
+        self.conn.requests.push(Request {
+            pid,
+            subscribe,
+            filters,
+        });
+        if self.status == Status::Connected {
+            self.conn.control.push_back(packet);
+        } else {
+            self.conn.early.push_back(packet);
+        }
+        Ok(pid)
+    }
+
+    /// Acknowledges a received QoS 1 or 2 message in [`AckMode::Manual`](crate::session::AckMode):
+    /// PUBACK (QoS 1) or PUBREC (QoS 2) with `reason` (5.0; 3.1.1 has no reason codes and sends
+    /// the plain ack) and `properties`. Acknowledgements leave in the order the messages arrived
+    /// ([MQTT-4.6.0-2], [MQTT-4.6.0-3]): this one waits for those before it. A QoS 2 message
+    /// refused with a code of 0x80 or more is finished: a later PUBLISH with its identifier is a
+    /// new message ([MQTT-4.3.3-9]).
+    ///
+    /// Properties that would make the ack larger than the server's Maximum Packet Size are left
+    /// out ([MQTT-3.4.2-2], [MQTT-3.5.2-2]).
+    pub fn ack(
+        &mut self,
+        now: Instant,
+        token: AckToken,
+        reason: ReasonCode,
+        properties: crate::AckProperties,
+    ) -> Result<(), CommandError> {
+        self.advance(now);
+        if token.connection != self.conn.id || self.status != Status::Connected {
+            return Err(CommandError::UnknownToken);
+        }
+        let Some(entry) = self
+            .conn
+            .acks
+            .iter_mut()
+            .find(|a| a.seq == token.seq && a.reply.is_none())
+        else {
+            return Err(CommandError::UnknownToken);
+        };
+        let packet_type = match entry.qos {
+            QoS::ExactlyOnce => crate::PacketType::PubRec,
+            _ => crate::PacketType::PubAck,
+        };
+        if self.version.is_v5() && !reason.is_valid_for(packet_type) {
+            return Err(CommandError::Encode(
+                crate::EncodeError::InvalidReasonCode {
+                    packet: packet_type,
+                    code: reason,
+                },
+            ));
+        }
+        entry.reply = Some((reason, properties));
+        self.release_acks();
+        Ok(())
+    }
+
+    /// Sends AUTH (5.0 enhanced authentication): reason 0x18 to continue an exchange the server
+    /// started with its own AUTH ([MQTT-4.12.0-3]), or 0x19 to start re-authentication after
+    /// CONNACK (§4.12.1). The Authentication Method must be the CONNECT's ([MQTT-4.12.0-5]).
+    pub fn auth(&mut self, now: Instant, auth: Auth) -> Result<(), CommandError> {
+        self.advance(now);
+        if !self.version.is_v5() {
+            return Err(CommandError::NotAvailable { what: "AUTH" });
+        }
+        let method = auth.properties.authentication_method();
+        match (&self.conn.auth_method, method) {
+            (Some(ours), Some(m)) if ours.as_ref() as &str == m => {}
+            _ => {
+                // [MQTT-4.12.0-5]
+                return Err(CommandError::NotAvailable {
+                    what: "AUTH without the CONNECT's Authentication Method",
+                });
+            }
+        }
+        if !matches!(self.status, Status::Connecting | Status::Connected) {
+            return Err(CommandError::WrongStatus(self.status));
+        }
+        let packet = Packet::Auth(auth);
+        packet
+            .encoded_len(self.version)
+            .map_err(CommandError::Encode)?;
+        self.conn.control.push_back(packet);
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- outputs and getters
+
+    /// The next event, if any. In [`AckMode::Auto`](crate::session::AckMode::Auto) taking a
+    /// received QoS 1/2 message acknowledges it.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<ClientEvent> {
+        let queued = self.events.pop_front()?;
+        if let Some(seq) = queued.auto_ack
+            && let Some(entry) = self.conn.acks.iter_mut().find(|a| a.seq == seq)
+        {
+            entry.reply = Some((ReasonCode::SUCCESS, crate::AckProperties::default()));
+            self.release_acks();
+        }
+        Some(queued.event)
+    }
+
+    /// The earliest time at which [`handle_timeout`](Self::handle_timeout) has work to do:
+    /// a PINGREQ to send, a PINGRESP or CONNACK overdue. `None` when no timer runs.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let c = &self.conn;
+        match self.status {
+            Status::Connecting => c.connack_deadline,
+            Status::Connected => {
+                let ping_due = (c.keep_alive > 0 && c.ping_sent.is_none())
+                    .then(|| c.last_sent.plus_secs(u64::from(c.keep_alive)));
+                let pong_due = c.ping_sent.map(|t| t + self.ping_timeout());
+                match (ping_due, pong_due) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }
+            }
+            Status::Idle | Status::Closing => None,
+        }
+    }
+
+    fn ping_timeout(&self) -> core::time::Duration {
+        self.config.ping_timeout.unwrap_or_else(|| {
+            let half = core::time::Duration::from_millis(u64::from(self.conn.keep_alive) * 500);
+            half.clamp(
+                core::time::Duration::from_secs(1),
+                core::time::Duration::from_secs(30),
+            )
+        })
+    }
+
+    /// Runs the timers due at `now`: queues a PINGREQ when nothing was sent for the keep-alive
+    /// period ([MQTT-3.1.2-23] 5.0 / [MQTT-3.1.2-20] 3.1.1); ends the connection when the
+    /// PINGRESP is overdue (§3.1.2.10, the half-open case) or the CONNACK is.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let now = self.advance(now);
+        match self.status {
+            Status::Connecting => {
+                if self.conn.connack_deadline.is_some_and(|t| now >= t) {
+                    self.end_connection(ConnectionError::ConnectTimeout);
+                }
+            }
+            Status::Connected => {
+                if let Some(sent) = self.conn.ping_sent
+                    && now >= sent + self.ping_timeout()
+                {
+                    // The server is gone or the path is half open: a DISCONNECT would not
+                    // arrive, and 0x8D is the server's code.
+                    self.end_connection(ConnectionError::KeepAliveTimeout);
+                    self.conn.control.clear();
+                    return;
+                }
+                let ka = u64::from(self.conn.keep_alive);
+                if ka > 0
+                    && self.conn.ping_sent.is_none()
+                    && now >= self.conn.last_sent.plus_secs(ka)
+                {
+                    self.conn.control.push_back(Packet::PingReq);
+                    self.conn.ping_sent = Some(now);
+                }
+            }
+            Status::Idle | Status::Closing => {}
+        }
+    }
+
+    /// What the session is doing.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// True when the transport should be closed: the connection ended (a DISCONNECT sent or
+    /// received, a refusal, a protocol violation, a timeout) and every byte owed to the server
+    /// was handed out by [`poll_transmit`](Self::poll_transmit). Call
+    /// [`handle_transport_closed`](Self::handle_transport_closed) after closing it.
+    pub fn should_close(&self) -> bool {
+        self.status == Status::Closing && self.conn.control.is_empty()
+    }
+
+    /// False while the event queue is full (`max_events`): [`handle_input`](Self::handle_input)
+    /// then leaves bytes in the buffer until events are polled.
+    pub fn wants_read(&self) -> bool {
+        self.events.len() < self.config.max_events
+    }
+
+    /// The server's limits from the CONNACK of the current connection.
+    pub fn negotiated(&self) -> Option<&Negotiated> {
+        self.conn.negotiated.as_ref()
+    }
+
+    /// The protocol version of the last CONNECT.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// Outgoing QoS 1/2 messages sent and not completed.
+    pub fn inflight(&self) -> usize {
+        self.outgoing.len()
+    }
+
+    /// QoS 1/2 PUBLISHes that may still be sent on this connection before an ack.
+    pub fn send_quota(&self) -> u16 {
+        self.conn.send_quota
+    }
+
+    /// Messages accepted by `publish` and not sent yet.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Whether the session holds state the server shares: messages in flight either way.
+    fn holds_state(&self) -> bool {
+        !self.outgoing.is_empty() || self.incoming_qos2.len() > 0
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    fn push_event(&mut self, event: ClientEvent) {
+        self.events.push_back(Queued {
+            event,
+            auto_ack: None,
+        });
+    }
+
+    fn allocate_pid(&mut self) -> Option<PacketId> {
+        // [MQTT-2.2.1-3] (5.0) / [MQTT-2.3.1-2] (3.1.1): an identifier not in use.
+        self.ids.first_free_after(self.cursor)
+    }
+
+    /// Ends the current connection: one `Disconnected` event, requests cancelled, and the
+    /// session state discarded when it does not outlive the connection ([MQTT-3.1.2-23] 5.0,
+    /// [MQTT-3.1.2-6] 3.1.1).
+    fn end_connection(&mut self, error: ConnectionError) {
+        let keep = self.conn.session_expiry != 0;
+        self.end_connection_with(error, keep);
+    }
+
+    /// [`end_connection`](Self::end_connection), saying whether the session state is kept.
+    fn end_connection_with(&mut self, error: ConnectionError, session_kept: bool) {
+        if self.conn.ended {
+            return;
+        }
+        self.conn.ended = true;
+        self.status = Status::Closing;
+        self.conn.early.clear();
+        for request in core::mem::take(&mut self.conn.requests) {
+            self.ids.remove(request.pid);
+            self.push_event(ClientEvent::RequestCancelled {
+                packet_id: request.pid,
+                subscribe: request.subscribe,
+            });
+        }
+        self.conn.acks.clear();
+        if !session_kept {
+            self.discard_state();
+        }
+        self.push_event(ClientEvent::Disconnected {
+            error,
+            session_kept,
+        });
+    }
+
+    /// A peer fault: queues what the protocol requires (5.0 after CONNACK: DISCONNECT with
+    /// `reason`), ends the connection, and ignores what the server sends after it.
+    fn fail(&mut self, reason: ReasonCode, error: ConnectionError) {
+        self.conn.control.clear();
+        if self.version.is_v5() && self.conn.negotiated.is_some() && !self.conn.ended {
+            self.conn.control.push_back(Packet::Disconnect(Disconnect {
+                reason_code: reason,
+                properties: crate::DisconnectProperties::default(),
+            }));
+        }
+        self.end_connection(error);
+    }
+
+    fn violation(&mut self, reason: ReasonCode, rule: &'static str) {
+        self.fail(reason, ConnectionError::Protocol { reason, rule });
+    }
+
+    /// Drops the session state: the server no longer has it (or never will).
+    fn discard_state(&mut self) {
+        self.incoming_qos2.clear();
+        self.conn.qos2_here.clear();
+        let lost: Vec<Outgoing> = self.outgoing.drain(..).collect();
+        // QoS 1 messages go back to the front of the pending queue, in order: at-least-once
+        // allows sending them again. A QoS 2 message may have reached the server: sending it
+        // again could deliver it twice, so the application is told its fate is unknown.
+        for entry in lost.into_iter().rev() {
+            self.ids.remove(entry.pid);
+            if entry.message.qos == QoS::AtLeastOnce {
+                self.pending.push_front(Pending {
+                    id: entry.id,
+                    message: entry.message,
+                });
+            } else {
+                self.push_event(ClientEvent::PublishFailed {
+                    id: entry.id,
+                    reason: PublishFailure::SessionLost,
+                });
+            }
+        }
+        self.conn.resend = 0;
+    }
+}
+
+/// Bytes and packets received in one call.
+impl ClientSession {
+    /// Takes every whole packet off the front of `rx` (zero copy: each packet's fields share
+    /// `rx`'s storage) and handles it; a partial packet stays in `rx` for the next call. Stops
+    /// early, leaving bytes in `rx`, while the event queue holds `max_events`
+    /// ([`wants_read`](Self::wants_read) is false): the caller's buffer, and TCP, push back.
+    ///
+    /// Bytes that arrive while no connection is open, or after it ended, are discarded
+    /// ([MQTT-3.1.4-6]'s client counterpart: nothing is processed after a fatal error).
+    pub fn handle_input(&mut self, now: Instant, rx: &mut crate::BytesMut) {
+        self.advance(now);
+        loop {
+            if !matches!(self.status, Status::Connecting | Status::Connected) {
+                rx.clear();
+                return;
+            }
+            if !self.wants_read() {
+                return;
+            }
+            match self.decoder.decode(rx) {
+                Ok(Some(packet)) => self.handle_packet_inner(packet),
+                Ok(None) => return,
+                Err(e) => {
+                    rx.clear();
+                    self.decode_failed(e);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// [`handle_input`](Self::handle_input) for bytes the caller does not own: copies them.
+    pub fn handle_bytes(&mut self, now: Instant, bytes: &[u8]) {
+        let mut rx = crate::BytesMut::from(bytes);
+        self.handle_input(now, &mut rx);
+    }
+
+    /// Handles one packet already framed by the transport (a WebSocket message, a test).
+    pub fn handle_packet(&mut self, now: Instant, packet: Packet<Bytes>) {
+        self.advance(now);
+        if matches!(self.status, Status::Connecting | Status::Connected) {
+            self.handle_packet_inner(packet);
+        }
+    }
+
+    fn decode_failed(&mut self, error: crate::DecodeError) {
+        if self.status == Status::Connecting
+            && error == crate::DecodeError::UnacceptableProtocolVersion
+        {
+            // A 3.1.1 server's CONNACK refusing a 5.0 CONNECT (return code 1).
+            self.conn.control.clear();
+            self.end_connection(ConnectionError::Refused {
+                reason: ReasonCode::UNSUPPORTED_PROTOCOL_VERSION,
+                properties: crate::ConnAckProperties::default(),
+            });
+            return;
+        }
+        self.fail(error.reason_code(), ConnectionError::Decode(error));
+    }
+}

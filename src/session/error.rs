@@ -1,0 +1,132 @@
+//! Errors of the session machines, split by who is at fault: the peer ([`ConnectionError`],
+//! reported once as an event) or the caller ([`PublishError`], [`CommandError`], returned at once).
+
+use crate::session::Message;
+use crate::{
+    ConnAckProperties, DecodeError, DisconnectProperties, EncodeError, QoS, ReasonCode, Version,
+};
+
+/// Why a network connection ended. Carried by the `Disconnected` event, once per connection.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectionError {
+    /// The peer sent bytes that are not a valid packet. On 5.0, after CONNACK, the session sent
+    /// DISCONNECT with the matching reason code first.
+    #[error("malformed packet from the server: {0}")]
+    Decode(DecodeError),
+    /// The peer broke a rule of the protocol that needs session state to see. On 5.0, after
+    /// CONNACK, the session sent DISCONNECT with `reason` first.
+    #[error("protocol violation by the server ({reason}): {rule}")]
+    Protocol {
+        /// The reason code sent in DISCONNECT (5.0) or that would have been sent (3.1.1).
+        reason: ReasonCode,
+        /// The statement broken, with its id, e.g. `"[MQTT-3.3.4-9] Receive Maximum exceeded"`.
+        rule: &'static str,
+    },
+    /// The server refused the connection in CONNACK. On 5.0 the properties may carry a Server
+    /// Reference to use instead (reason `0x9C` or `0x9D`). A 3.1.1 server that does not speak the
+    /// client's version answers with reason `0x84` (return code 1 on 3.1.1).
+    #[error("connection refused: {reason}")]
+    Refused {
+        /// The reason code (3.1.1 return codes mapped to their 5.0 equivalents).
+        reason: ReasonCode,
+        /// The CONNACK's properties (empty on 3.1.1).
+        properties: ConnAckProperties,
+    },
+    /// The server sent DISCONNECT (5.0).
+    #[error("disconnected by the server: {reason}")]
+    PeerDisconnected {
+        /// The DISCONNECT's reason code.
+        reason: ReasonCode,
+        /// Its properties (Reason String, Server Reference, ...).
+        properties: DisconnectProperties,
+    },
+    /// No PINGRESP came within the ping timeout: the connection is presumed dead (a half-open
+    /// TCP connection, §3.1.2.10).
+    #[error("no PINGRESP within the ping timeout")]
+    KeepAliveTimeout,
+    /// No CONNACK came within the connect timeout.
+    #[error("no CONNACK within the connect timeout")]
+    ConnectTimeout,
+    /// The transport closed (end of stream or an I/O error) without a DISCONNECT.
+    #[error("the connection closed")]
+    TransportClosed,
+    /// The application ended the connection with `disconnect`.
+    #[error("disconnected by the application")]
+    LocallyClosed,
+}
+
+/// A message the session did not accept. Nothing was queued; the message is handed back where it
+/// can be retried.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublishError {
+    /// The pending queue is full (`ClientConfig::max_pending`). The `Writable` event says when
+    /// there is room again.
+    #[error("the pending queue is full")]
+    Blocked(Message),
+    /// The server's Maximum QoS is lower than the message's ([MQTT-3.2.2-11]).
+    #[error("the server supports QoS up to {max:?}")]
+    QosNotSupported {
+        /// The server's Maximum QoS.
+        max: QoS,
+        /// The message.
+        message: Message,
+    },
+    /// The server does not support retained messages ([MQTT-3.2.2-14]).
+    #[error("the server does not support retained messages")]
+    RetainNotSupported(Message),
+    /// The PUBLISH would be larger than the server's Maximum Packet Size ([MQTT-3.2.2-15]) or
+    /// than the protocol allows.
+    #[error("PUBLISH of {size} bytes exceeds the server's maximum packet size {max}")]
+    TooLarge {
+        /// The size of the PUBLISH.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// The message cannot be sent as given: a Topic Alias or a Subscription Identifier in its
+    /// properties (the session assigns aliases; [MQTT-3.3.4-6]), properties on 3.1.1, or a
+    /// field the encoder refuses.
+    #[error("the message cannot be encoded: {0}")]
+    Invalid(EncodeError),
+}
+
+/// A command the session refused. Nothing was queued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CommandError {
+    /// The command does not fit the session's status (e.g. `subscribe` without a connection,
+    /// `connect` while connected).
+    #[error("not possible while {0:?}")]
+    WrongStatus(crate::session::Status),
+    /// A manual acknowledgement for a message that is not waiting for one (already acknowledged,
+    /// or received on an earlier connection).
+    #[error("no message is waiting for this acknowledgement")]
+    UnknownToken,
+    /// All 65,535 packet identifiers are in flight.
+    #[error("all packet identifiers are in use")]
+    Exhausted,
+    /// The packet cannot be encoded as given.
+    #[error("the packet cannot be encoded: {0}")]
+    Encode(EncodeError),
+    /// The command needs MQTT 5.0 (AUTH) or a feature the server said it does not support
+    /// (wildcards, subscription identifiers, shared subscriptions: 5.0 §3.2.2.3.11-13).
+    #[error("{what} is not available on this connection")]
+    NotAvailable {
+        /// What was refused.
+        what: &'static str,
+    },
+    /// A 5.0 DISCONNECT may not set a Session Expiry Interval when CONNECT had none or 0
+    /// (§3.14.2.2.2).
+    #[error("a DISCONNECT cannot set a session expiry when CONNECT had 0")]
+    SessionExpiryRaised,
+    /// The CONNECT is for another protocol version than this session's state was made with.
+    #[error("the session state is for MQTT {state}, the CONNECT for MQTT {connect}")]
+    VersionChanged {
+        /// The version of the stored state.
+        state: Version,
+        /// The version of the CONNECT.
+        connect: Version,
+    },
+}
