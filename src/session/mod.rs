@@ -78,7 +78,9 @@ mod ids;
 mod message;
 mod time;
 
-pub use client::{ClientConfig, ClientEvent, ClientSession, Negotiated, PublishFailure};
+pub use client::{
+    ClientConfig, ClientEvent, ClientSession, Negotiated, PublishFailure, StateError,
+};
 pub use error::{CommandError, ConnectionError, PublishError};
 pub use message::{AckMode, AckToken, Message, PublishId};
 pub use time::Instant;

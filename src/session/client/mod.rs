@@ -4,12 +4,14 @@ mod config;
 mod event;
 mod inbound;
 mod outbound;
+mod state;
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 pub use config::{ClientConfig, Negotiated};
 pub use event::{ClientEvent, PublishFailure};
+pub use state::StateError;
 
 use crate::session::ids::PidSet;
 use crate::session::{AckToken, CommandError, ConnectionError, Instant, Message, PublishError};

@@ -1,0 +1,419 @@
+//! The client's session state as bytes, so a restarted process resumes where it stopped.
+//!
+//! Format (all integers big-endian), version 1:
+//!
+//! ```text
+//! "MQWc" 0x01                         magic and format version
+//! level:u8                            protocol level of the last CONNECT (3, 4 or 5)
+//! next_publish:u64 cursor:u16         the next PublishId, the last packet identifier handed out
+//! n:u32 { id:u64 stage:u8 len:u32 PUBLISH }*n     in-flight messages, in the order first sent;
+//!                                     stage 0: PUBLISH sent, 1: PUBREL sent
+//! n:u32 { id:u64 len:u32 PUBLISH }*n  pending messages, in order
+//! n:u32 { pid:u16 }*n                 incoming QoS 2 identifiers awaiting PUBREL
+//! ```
+//!
+//! Each PUBLISH is a whole MQTT 5.0 PUBLISH packet written by this crate's encoder (with its
+//! packet identifier for in-flight messages), and is read back by its decoder: the message
+//! format is the protocol's own, checked by the same code as the wire.
+
+use alloc::collections::VecDeque;
+
+use bytes::{Buf, BufMut};
+
+use super::{ClientConfig, ClientSession, Outgoing, Pending};
+use crate::session::{PublishId, ids::PidSet};
+use crate::{
+    Bytes, BytesMut, Decoder, Encoder, Packet, PacketId, Publish, QoS, QosPid, Side, Version,
+};
+
+const MAGIC: &[u8; 4] = b"MQWc";
+const FORMAT: u8 = 1;
+
+/// Session state bytes that [`ClientSession::from_state`] cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateError {
+    /// Not session state of this crate (wrong magic), or of a format version it does not know.
+    #[error("not mqtt-wire client session state, or an unknown format version")]
+    UnknownFormat,
+    /// The bytes end early, or carry bytes after the end.
+    #[error("session state truncated or followed by extra bytes")]
+    Truncated,
+    /// A value is out of range, or a message record is not a valid PUBLISH of its kind.
+    #[error("invalid session state: {0}")]
+    Invalid(&'static str),
+}
+
+impl ClientSession {
+    /// The session state as bytes: in-flight messages (and their stage), pending messages, the
+    /// incoming QoS 2 identifiers awaiting PUBREL, the packet identifier cursor and the
+    /// `PublishId` counter. What a restarted process needs to resume the session with
+    /// [`from_state`](Self::from_state) and a CONNECT with Clean Start 0 (§4.1).
+    ///
+    /// The current connection is not part of it: events not polled, acknowledgements not sent,
+    /// subscriptions in progress. Export after the connection ended, or accept that a message
+    /// received but not acknowledged will be received again.
+    pub fn export_state(&self) -> Bytes {
+        let mut out = BytesMut::new();
+        out.put_slice(MAGIC);
+        out.put_u8(FORMAT);
+        out.put_u8(self.version.level());
+        out.put_u64(self.next_publish);
+        out.put_u16(self.cursor.get());
+        let encoder = Encoder::new(Version::V5);
+        let record = |out: &mut BytesMut, publish: &Publish| {
+            let mut bytes = BytesMut::new();
+            // Messages were validated when published; one that no longer encodes is skipped
+            // by writing an empty record, which import refuses: that cannot happen for
+            // messages this session accepted.
+            let _ = encoder.encode(&Packet::Publish(publish.clone()), &mut bytes);
+            out.put_u32(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
+            out.put_slice(&bytes);
+        };
+        out.put_u32(count(self.outgoing.len()));
+        for entry in &self.outgoing {
+            out.put_u64(entry.id.0);
+            out.put_u8(u8::from(entry.released));
+            record(&mut out, &entry.message.to_publish(Some(entry.pid), false));
+        }
+        out.put_u32(count(self.pending.len()));
+        for entry in &self.pending {
+            out.put_u64(entry.id.0);
+            record(
+                &mut out,
+                &entry.message.to_publish(Some(PacketId::MIN), false),
+            );
+        }
+        out.put_u32(count(self.incoming_qos2.len()));
+        for pid in 1..=u16::MAX {
+            if let Some(pid) = PacketId::new(pid).filter(|p| self.incoming_qos2.contains(*p)) {
+                out.put_u16(pid.get());
+            }
+        }
+        out.freeze()
+    }
+
+    /// A session resumed from [`export_state`](Self::export_state) bytes, with no connection.
+    /// The next [`connect`](Self::connect) should have Clean Start 0 and the protocol version
+    /// of the state; on Session Present 1 the in-flight messages are sent again.
+    ///
+    /// Any byte sequence is either a session or an error: the message records are checked by
+    /// the codec's decoder, and the identifiers for duplicates.
+    pub fn from_state(config: ClientConfig, state: &[u8]) -> Result<ClientSession, StateError> {
+        let mut src = state;
+        let magic = take(&mut src, 4)?;
+        if magic != MAGIC || take(&mut src, 1)? != [FORMAT] {
+            return Err(StateError::UnknownFormat);
+        }
+        let version = match take(&mut src, 1)? {
+            [3] => Version::V3_1,
+            [4] => Version::V3_1_1,
+            [5] => Version::V5,
+            _ => return Err(StateError::Invalid("protocol level")),
+        };
+        let next_publish = get_u64(&mut src)?;
+        let cursor =
+            PacketId::new(get_u16(&mut src)?).ok_or(StateError::Invalid("packet id cursor 0"))?;
+        // One copy of the records: the messages then share it.
+        let mut session = ClientSession::new(config);
+        session.version = version;
+        session.next_publish = next_publish;
+        session.cursor = cursor;
+
+        let n = get_u32(&mut src)?;
+        for _ in 0..n {
+            let id = PublishId(get_u64(&mut src)?);
+            if id.0 >= next_publish {
+                return Err(StateError::Invalid("PublishId not below the counter"));
+            }
+            let released = match take(&mut src, 1)? {
+                [0] => false,
+                [1] => true,
+                _ => return Err(StateError::Invalid("stage")),
+            };
+            let publish = read_publish(&mut src)?;
+            let Some(pid) = publish.qos.pid() else {
+                return Err(StateError::Invalid("in-flight QoS 0 message"));
+            };
+            if released && publish.qos.qos() != QoS::ExactlyOnce {
+                return Err(StateError::Invalid("PUBREL stage of a QoS 1 message"));
+            }
+            if !session.ids.insert(pid) {
+                return Err(StateError::Invalid("packet identifier in use twice"));
+            }
+            session.outgoing.push_back(Outgoing {
+                id,
+                pid,
+                message: message_of(publish),
+                released,
+                sent: false,
+            });
+        }
+        let n = get_u32(&mut src)?;
+        let mut pending = VecDeque::new();
+        for _ in 0..n {
+            let id = PublishId(get_u64(&mut src)?);
+            if id.0 >= next_publish {
+                return Err(StateError::Invalid("PublishId not below the counter"));
+            }
+            let publish = read_publish(&mut src)?;
+            pending.push_back(Pending {
+                id,
+                message: message_of(publish),
+            });
+        }
+        session.pending = pending;
+        let n = get_u32(&mut src)?;
+        let mut incoming = PidSet::default();
+        for _ in 0..n {
+            let pid = PacketId::new(get_u16(&mut src)?)
+                .ok_or(StateError::Invalid("packet identifier 0"))?;
+            if !incoming.insert(pid) {
+                return Err(StateError::Invalid("incoming identifier twice"));
+            }
+        }
+        session.incoming_qos2 = incoming;
+        if !src.is_empty() {
+            return Err(StateError::Truncated);
+        }
+        Ok(session)
+    }
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn take<'a>(src: &mut &'a [u8], n: usize) -> Result<&'a [u8], StateError> {
+    if src.len() < n {
+        return Err(StateError::Truncated);
+    }
+    let (head, rest) = src.split_at(n);
+    *src = rest;
+    Ok(head)
+}
+
+fn get_u16(src: &mut &[u8]) -> Result<u16, StateError> {
+    Ok(take(src, 2)?.get_u16())
+}
+
+fn get_u32(src: &mut &[u8]) -> Result<u32, StateError> {
+    Ok(take(src, 4)?.get_u32())
+}
+
+fn get_u64(src: &mut &[u8]) -> Result<u64, StateError> {
+    Ok(take(src, 8)?.get_u64())
+}
+
+/// One length-prefixed PUBLISH record, decoded by the codec as a client's PUBLISH.
+fn read_publish(src: &mut &[u8]) -> Result<Publish, StateError> {
+    let len = usize::try_from(get_u32(src)?).map_err(|_| StateError::Truncated)?;
+    let record = take(src, len)?;
+    let mut buf = BytesMut::from(record);
+    let mut decoder = Decoder::new(Version::V5).receiving_from(Side::Client);
+    match decoder.decode(&mut buf) {
+        Ok(Some(Packet::Publish(publish))) if buf.is_empty() => Ok(publish),
+        _ => Err(StateError::Invalid("message record is not one PUBLISH")),
+    }
+}
+
+fn message_of(publish: Publish) -> crate::session::Message {
+    crate::session::Message {
+        topic: publish.topic,
+        payload: publish.payload,
+        qos: match publish.qos {
+            QosPid::AtMostOnce => QoS::AtMostOnce,
+            QosPid::AtLeastOnce(_) => QoS::AtLeastOnce,
+            QosPid::ExactlyOnce(_) => QoS::ExactlyOnce,
+        },
+        retain: publish.retain,
+        properties: publish.properties,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::{ClientEvent, Instant, Message};
+    use crate::{Ack, ConnAck, ConnAckProperties, Connect, ReasonCode};
+
+    fn t(ms: u64) -> Instant {
+        Instant::from_millis(ms)
+    }
+
+    /// A 5.0 session with two QoS 1 and one QoS 2 message in flight (the QoS 2 one released),
+    /// one pending message and two incoming QoS 2 identifiers.
+    fn busy_session() -> ClientSession {
+        let mut s = ClientSession::new(ClientConfig::default());
+        let mut connect = Connect::new(Version::V5, "c".into(), 0);
+        connect.clean_start = false;
+        s.connect(t(0), connect).unwrap();
+        let props = ConnAckProperties::builder();
+        let mut props = props;
+        props.receive_maximum = Some(3);
+        s.handle_packet(
+            t(1),
+            Packet::ConnAck(alloc::boxed::Box::new(ConnAck {
+                session_present: false,
+                reason_code: ReasonCode::SUCCESS,
+                properties: props.build().unwrap(),
+            })),
+        );
+        for (i, qos) in [
+            QoS::AtLeastOnce,
+            QoS::ExactlyOnce,
+            QoS::AtLeastOnce,
+            QoS::ExactlyOnce,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let topic = alloc::format!("t/{i}");
+            let msg = Message::new(topic.as_str().try_into().unwrap(), "payload").qos(qos);
+            s.publish(t(2), msg).unwrap();
+        }
+        let _ = s.poll_transmit(t(3), &mut BytesMut::new());
+        s.handle_packet(t(4), Packet::pub_rec(PacketId::new(2).unwrap()));
+        for pid in [7u16, 9] {
+            let mut p = Publish::new("in".try_into().unwrap(), Bytes::from_static(b"x"));
+            p.qos = QosPid::ExactlyOnce(PacketId::new(pid).unwrap());
+            s.handle_packet(t(5), Packet::Publish(p));
+        }
+        while s.poll_event().is_some() {}
+        s
+    }
+
+    #[test]
+    fn export_import_export_is_identical_and_keeps_every_part() {
+        let s = busy_session();
+        assert_eq!(s.inflight(), 3);
+        assert_eq!(s.pending(), 1);
+        let bytes = s.export_state();
+        let restored = ClientSession::from_state(ClientConfig::default(), &bytes).unwrap();
+        assert_eq!(restored.export_state(), bytes);
+        assert_eq!(restored.inflight(), 3);
+        assert_eq!(restored.pending(), 1);
+        assert_eq!(restored.version(), Version::V5);
+        assert!(restored.incoming_qos2.contains(PacketId::new(9).unwrap()));
+        assert!(restored.outgoing.get(1).is_some_and(|o| o.released));
+    }
+
+    #[test]
+    fn a_restored_session_resends_in_flight_messages_on_session_present() {
+        // §4.1 / [MQTT-4.4.0-1]: the restarted process resumes: PUBLISH with DUP 1 and PUBREL.
+        let bytes = busy_session().export_state();
+        let mut s = ClientSession::from_state(ClientConfig::default(), &bytes).unwrap();
+        let mut connect = Connect::new(Version::V5, "c".into(), 0);
+        connect.clean_start = false;
+        s.connect(t(10), connect).unwrap();
+        let _ = s.poll_transmit(t(10), &mut BytesMut::new());
+        s.handle_packet(
+            t(11),
+            Packet::ConnAck(alloc::boxed::Box::new(ConnAck {
+                session_present: true,
+                reason_code: ReasonCode::SUCCESS,
+                properties: ConnAckProperties::default(),
+            })),
+        );
+        assert!(matches!(
+            s.poll_event(),
+            Some(ClientEvent::Connected {
+                session_present: true,
+                ..
+            })
+        ));
+        let mut tx = BytesMut::new();
+        let _ = s.poll_transmit(t(12), &mut tx);
+        let mut decoder = Decoder::new(Version::V5).receiving_from(Side::Client);
+        let mut sent = alloc::vec::Vec::new();
+        while let Some(p) = decoder.decode(&mut tx).unwrap() {
+            sent.push(p);
+        }
+        let kinds: alloc::vec::Vec<_> = sent
+            .iter()
+            .map(|p| match p {
+                Packet::Publish(p) => (p.qos.pid().unwrap().get(), p.dup, "PUBLISH"),
+                Packet::PubRel(Ack { pid, .. }) => (pid.get(), false, "PUBREL"),
+                _ => (0, false, "other"),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (1, true, "PUBLISH"),
+                (2, false, "PUBREL"),
+                (3, true, "PUBLISH"),
+                // The pending message, new: the next free identifier, DUP 0.
+                (4, false, "PUBLISH"),
+            ]
+        );
+        // The restored incoming QoS 2 identifier: a repeat is not delivered again
+        // ([MQTT-4.3.3-10]).
+        let mut p = Publish::new("in".try_into().unwrap(), Bytes::from_static(b"x"));
+        p.qos = QosPid::ExactlyOnce(PacketId::new(7).unwrap());
+        p.dup = true;
+        s.handle_packet(t(13), Packet::Publish(p));
+        assert_eq!(s.poll_event(), None);
+    }
+
+    #[test]
+    fn every_truncation_and_extension_is_an_error() {
+        let bytes = busy_session().export_state();
+        for n in 0..bytes.len() {
+            assert!(
+                ClientSession::from_state(ClientConfig::default(), &bytes[..n]).is_err(),
+                "prefix of {n} bytes"
+            );
+        }
+        let mut longer = alloc::vec::Vec::from(&bytes[..]);
+        longer.push(0);
+        assert_eq!(
+            ClientSession::from_state(ClientConfig::default(), &longer).unwrap_err(),
+            StateError::Truncated
+        );
+    }
+
+    #[test]
+    fn wrong_magic_format_and_values_are_refused() {
+        let bytes = busy_session().export_state();
+        let mut bad = alloc::vec::Vec::from(&bytes[..]);
+        bad[0] = b'X';
+        assert_eq!(
+            ClientSession::from_state(ClientConfig::default(), &bad).unwrap_err(),
+            StateError::UnknownFormat
+        );
+        let mut bad = alloc::vec::Vec::from(&bytes[..]);
+        bad[4] = 2;
+        assert_eq!(
+            ClientSession::from_state(ClientConfig::default(), &bad).unwrap_err(),
+            StateError::UnknownFormat
+        );
+        let mut bad = alloc::vec::Vec::from(&bytes[..]);
+        bad[5] = 6;
+        assert_eq!(
+            ClientSession::from_state(ClientConfig::default(), &bad).unwrap_err(),
+            StateError::Invalid("protocol level")
+        );
+        // Flipping every byte once never panics.
+        for i in 0..bytes.len() {
+            let mut flipped = alloc::vec::Vec::from(&bytes[..]);
+            flipped[i] ^= 0xFF;
+            let _ = ClientSession::from_state(ClientConfig::default(), &flipped);
+        }
+    }
+
+    #[test]
+    fn a_packet_identifier_twice_is_refused() {
+        let s = busy_session();
+        let mut bytes = alloc::vec::Vec::from(&s.export_state()[..]);
+        // Give the second in-flight message the first one's identifier: find "t/1"'s PUBLISH
+        // packet identifier (2) right after its topic.
+        let at = bytes.windows(3).position(|w| w == b"t/1").unwrap() + 3;
+        assert_eq!(&bytes[at..at + 2], &[0, 2]);
+        bytes[at + 1] = 1;
+        assert_eq!(
+            ClientSession::from_state(ClientConfig::default(), &bytes).unwrap_err(),
+            StateError::Invalid("packet identifier in use twice")
+        );
+    }
+}
