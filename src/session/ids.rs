@@ -61,6 +61,20 @@ impl PidSet {
         self.len = 0;
     }
 
+    /// The members in increasing order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = PacketId> + '_ {
+        self.bits
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| **w != 0)
+            .flat_map(|(i, &w)| {
+                (0..64u16).filter_map(move |b| {
+                    let value = u16::try_from(i).ok()?.checked_mul(64)? | b;
+                    (w & (1 << b) != 0).then(|| PacketId::new(value)).flatten()
+                })
+            })
+    }
+
     /// The first identifier after `after` (wrapping from 65,535 to 1) that is not in the set,
     /// `None` when all 65,535 are.
     pub(crate) fn first_free_after(&self, after: PacketId) -> Option<PacketId> {
@@ -99,7 +113,7 @@ mod tests {
         assert!(!set.insert(pid(7)));
         assert!(set.insert(pid(65_535)));
         assert_eq!(set.len(), 2);
-        assert!(set.contains(pid(65_535)));
+        assert_eq!(set.iter().collect::<Vec<_>>(), [pid(7), pid(65_535)]);
         assert!(set.remove(pid(7)));
         assert!(!set.remove(pid(7)));
         assert_eq!(set.len(), 1);

@@ -30,6 +30,9 @@ pub struct ClientConfig {
     pub ack_mode: AckMode,
     /// Messages accepted by `publish` and not sent yet, at most. Default 1,024.
     pub max_pending: usize,
+    /// Outgoing QoS 1/2 messages in flight at once, at most; the server's Receive Maximum may
+    /// lower it further. Default 65,535 (the protocol's limit).
+    pub max_inflight: u16,
     /// Events waiting to be polled, at most, before `handle_input` stops reading. Default 1,024.
     pub max_events: usize,
 }
@@ -41,6 +44,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(30),
             ack_mode: AckMode::Auto,
             max_pending: 1024,
+            max_inflight: u16::MAX,
             max_events: 1024,
         }
     }
@@ -72,6 +76,13 @@ impl ClientConfig {
     #[must_use]
     pub fn max_pending(mut self, max: usize) -> Self {
         self.max_pending = max;
+        self
+    }
+
+    /// Sets [`max_inflight`](Self::max_inflight) (at least 1).
+    #[must_use]
+    pub fn max_inflight(mut self, max: u16) -> Self {
+        self.max_inflight = max.max(1);
         self
     }
 

@@ -117,7 +117,9 @@ impl ClientSession {
         // [MQTT-3.2.2-21]: the Server Keep Alive replaces ours.
         self.conn.keep_alive = negotiated.keep_alive;
         self.conn.session_expiry = negotiated.session_expiry_interval;
-        self.conn.send_quota = negotiated.receive_maximum;
+        // [MQTT-4.9.0-1]: the quota starts at the server's Receive Maximum (or our own lower
+        // bound on messages in flight), on every connection.
+        self.conn.send_quota = negotiated.receive_maximum.min(self.config.max_inflight);
         self.encoder.set_max_packet_size(
             negotiated
                 .maximum_packet_size
@@ -400,7 +402,8 @@ impl ClientSession {
             .conn
             .negotiated
             .as_ref()
-            .map_or(u16::MAX, |n| n.receive_maximum);
+            .map_or(u16::MAX, |n| n.receive_maximum)
+            .min(self.config.max_inflight);
         self.conn.send_quota = self.conn.send_quota.saturating_add(1).min(max);
         self.push_event(ClientEvent::Published {
             id: entry.id,

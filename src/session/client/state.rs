@@ -85,10 +85,8 @@ impl ClientSession {
             );
         }
         out.put_u32(count(self.incoming_qos2.len()));
-        for pid in 1..=u16::MAX {
-            if let Some(pid) = PacketId::new(pid).filter(|p| self.incoming_qos2.contains(*p)) {
-                out.put_u16(pid.get());
-            }
+        for pid in self.incoming_qos2.iter() {
+            out.put_u16(pid.get());
         }
         out.freeze()
     }
