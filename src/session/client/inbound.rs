@@ -217,15 +217,13 @@ impl ClientSession {
             qos,
             reply: None,
         });
+        let token = AckToken {
+            connection: self.conn.id,
+            seq,
+        };
         let (ack, auto_ack) = match self.config.ack_mode {
-            AckMode::Auto => (None, Some(seq)),
-            AckMode::Manual => (
-                Some(AckToken {
-                    connection: self.conn.id,
-                    seq,
-                }),
-                None,
-            ),
+            AckMode::Auto => (None, Some(token)),
+            AckMode::Manual => (Some(token), None),
         };
         self.events.push_back(Queued {
             event: ClientEvent::Message { publish, ack },

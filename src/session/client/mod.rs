@@ -141,11 +141,13 @@ struct Request {
 }
 
 /// An event and, for a received QoS 1/2 message in automatic mode, the acknowledgement it
-/// releases when the application takes it.
+/// releases when the application takes it. The token names the connection as well as the
+/// sequence number: sequence numbers restart with every connection, and an event taken after a
+/// reconnect must not release the acknowledgement of another message.
 #[derive(Debug)]
 struct Queued {
     event: ClientEvent,
-    auto_ack: Option<u64>,
+    auto_ack: Option<AckToken>,
 }
 
 impl ClientSession {
@@ -588,8 +590,9 @@ impl ClientSession {
     #[must_use]
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
         let queued = self.events.pop_front()?;
-        if let Some(seq) = queued.auto_ack
-            && let Some(entry) = self.conn.acks.iter_mut().find(|a| a.seq == seq)
+        if let Some(token) = queued.auto_ack
+            && token.connection == self.conn.id
+            && let Some(entry) = self.conn.acks.iter_mut().find(|a| a.seq == token.seq)
         {
             entry.reply = Some((ReasonCode::SUCCESS, crate::AckProperties::default()));
             self.release_acks();
