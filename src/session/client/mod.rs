@@ -76,6 +76,9 @@ struct Conn {
     keep_alive: u16,
     /// Session Expiry Interval in force (5.0; 3.1.1: 0 with clean session, "forever" without).
     session_expiry: u32,
+    /// The CONNECT's Session Expiry Interval: when 0, a DISCONNECT may not set one
+    /// (§3.14.2.2.2), whatever the server chose in CONNACK.
+    connect_session_expiry: u32,
     /// Our limits, from the CONNECT we sent.
     receive_maximum: u16,
     request_problem_information: bool,
@@ -255,6 +258,7 @@ impl ClientSession {
             clean_start: connect.clean_start,
             keep_alive: connect.keep_alive,
             session_expiry,
+            connect_session_expiry: session_expiry,
             receive_maximum: if v5 {
                 props.receive_maximum().unwrap_or(u16::MAX)
             } else {
@@ -291,7 +295,8 @@ impl ClientSession {
 
     /// Ends the connection with DISCONNECT. On 5.0 `disconnect` may carry a reason code (0x04
     /// asks the server to publish the will) and a new Session Expiry Interval, which may not be
-    /// set when the CONNECT had 0 (§3.14.2.2.2). After it is transmitted
+    /// set when the CONNECT had 0 (§3.14.2.2.2), even if the server's CONNACK chose another
+    /// interval. After it is transmitted
     /// [`should_close`](Self::should_close) says to close the transport.
     pub fn disconnect(&mut self, now: Instant, disconnect: Disconnect) -> Result<(), CommandError> {
         self.advance(now);
@@ -299,10 +304,11 @@ impl ClientSession {
             return Err(CommandError::WrongStatus(self.status));
         }
         if let Some(expiry) = disconnect.properties.session_expiry_interval()
-            && self.conn.session_expiry == 0
+            && self.conn.connect_session_expiry == 0
             && expiry != 0
         {
-            return Err(CommandError::SessionExpiryRaised); // §3.14.2.2.2
+            // §3.14.2.2.2: the rule is about the CONNECT's value, not the CONNACK's.
+            return Err(CommandError::SessionExpiryRaised);
         }
         let packet = Packet::Disconnect(disconnect);
         packet
