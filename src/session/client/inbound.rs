@@ -142,6 +142,14 @@ impl ClientSession {
     }
 
     fn on_auth(&mut self, auth: Auth) {
+        if !self.conn.request_problem_information
+            && (auth.properties.reason_string().is_some()
+                || auth.properties.user_properties().next().is_some())
+        {
+            // [MQTT-3.1.2-29]: AUTH is not among the packets that may still carry them.
+            self.problem_information_violation();
+            return;
+        }
         // [MQTT-4.12.0-5]: the method is the CONNECT's; AUTH without one is a protocol error
         // ([MQTT-4.12.0-7]... §4.12: a server may send AUTH only when the client asked for it).
         let method = auth.properties.authentication_method();

@@ -637,7 +637,7 @@ impl ClientSession {
     }
 
     /// Runs the timers due at `now`: queues a PINGREQ when nothing was sent for the keep-alive
-    /// period ([MQTT-3.1.2-23] 5.0 / [MQTT-3.1.2-20] 3.1.1); ends the connection when the
+    /// period ([MQTT-3.1.2-20] 5.0 / [MQTT-3.1.2-23] 3.1.1); ends the connection when the
     /// PINGRESP is overdue (§3.1.2.10, the half-open case) or the CONNACK is.
     pub fn handle_timeout(&mut self, now: Instant) {
         let now = self.advance(now);
@@ -658,6 +658,8 @@ impl ClientSession {
                     return;
                 }
                 let ka = u64::from(self.conn.keep_alive);
+                // [MQTT-3.1.2-20] (5.0) / [MQTT-3.1.2-23] (3.1.1): never a keep-alive period
+                // without sending; when idle, PINGREQ.
                 if ka > 0
                     && self.conn.ping_sent.is_none()
                     && now >= self.conn.last_sent.plus_secs(ka)
