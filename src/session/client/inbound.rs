@@ -150,13 +150,14 @@ impl ClientSession {
             self.problem_information_violation();
             return;
         }
-        // [MQTT-4.12.0-5]: the method is the CONNECT's; AUTH without one is a protocol error
-        // ([MQTT-4.12.0-7]... §4.12: a server may send AUTH only when the client asked for it).
+        // [MQTT-4.12.0-5]: the method is the CONNECT's; [MQTT-4.12.0-6]: without one in the
+        // CONNECT the server sends no AUTH.
         let method = auth.properties.authentication_method();
         if self.conn.auth_method.is_none() || self.conn.auth_method.as_deref() != method {
             self.violation(
                 ReasonCode::PROTOCOL_ERROR,
-                "[MQTT-4.12.0-5] AUTH with another Authentication Method, or none asked for",
+                "[MQTT-4.12.0-5] / [MQTT-4.12.0-6] AUTH with another Authentication Method, or \
+                 none asked for",
             );
             return;
         }
