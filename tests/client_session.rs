@@ -2371,3 +2371,76 @@ fn publish_with_properties_on_3_1_1_is_refused() {
     assert_eq!(s.client.pending(), 0);
     assert_eq!(s.sent(), vec![]);
 }
+
+/// [MQTT-3.2.2-15]: a SUBSCRIBE made before CONNACK that turns out larger than the server's
+/// Maximum Packet Size is never sent; the application is told (`RequestCancelled`) and the
+/// identifier is free again, rather than the request waiting for a SUBACK that cannot come.
+#[test]
+fn early_subscribe_too_large_for_the_server_is_cancelled_mqtt_3_2_2_15() {
+    let mut s = Scripted::new(config());
+    s.connect(connect(Version::V5, 0));
+    let long: &'static str = "a/very/long/topic/filter/that/does/not/fit/in/forty/bytes";
+    let big = subscribe(&mut s, &[long]);
+    let small = subscribe(&mut s, &["a"]);
+    let gone = unsubscribe(&mut s, &[long]);
+    s.sent();
+    s.connack(false, connack_props(|p| p.maximum_packet_size = Some(40)));
+    let events = s.events();
+    assert!(
+        matches!(events[0], ClientEvent::Connected { .. }),
+        "{events:?}"
+    );
+    assert_eq!(
+        events[1..],
+        [
+            ClientEvent::RequestCancelled {
+                packet_id: big,
+                subscribe: true
+            },
+            ClientEvent::RequestCancelled {
+                packet_id: gone,
+                subscribe: false
+            },
+        ]
+    );
+    let sent = s.sent();
+    assert!(
+        matches!(sent.as_slice(), [Packet::Subscribe(p)] if p.pid == small),
+        "{sent:?}"
+    );
+    // The cancelled request is no longer waiting: a SUBACK with its identifier completes
+    // nothing.
+    s.feed(suback(big, 1));
+    assert_eq!(s.events(), vec![]);
+    s.feed(suback(small, 1));
+    assert!(matches!(
+        s.events().as_slice(),
+        [ClientEvent::Subscribed { .. }]
+    ));
+}
+
+/// 5.0 §3.2.2.3.11: a wildcard SUBSCRIBE to a server without Wildcard Subscription Available is
+/// a Protocol Error for the server. `subscribe` refuses one once the CONNACK is known; one made
+/// before CONNACK is sent anyway, and the server ends the connection.
+#[test]
+#[ignore = "a SUBSCRIBE made before CONNACK is not checked against the server's capabilities \
+            (wildcard, shared, subscription identifier); cancelling it instead is a design choice"]
+fn early_wildcard_subscribe_to_a_server_without_wildcards_is_not_sent() {
+    let mut s = Scripted::new(config());
+    s.connect(connect(Version::V5, 0));
+    let sub = subscribe(&mut s, &["a/#"]);
+    s.sent();
+    s.connack(
+        false,
+        connack_props(|p| p.wildcard_subscription_available = Some(false)),
+    );
+    let events = s.events();
+    assert!(
+        events.contains(&ClientEvent::RequestCancelled {
+            packet_id: sub,
+            subscribe: true
+        }),
+        "{events:?}"
+    );
+    assert_eq!(s.sent(), vec![]);
+}

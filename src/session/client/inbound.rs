@@ -4,7 +4,7 @@ use super::{ClientEvent, ClientSession, InboundAck, Negotiated, Queued};
 use crate::session::{AckMode, AckToken, ConnectionError, Status};
 use crate::{
     Ack, AckProperties, Auth, ConnAck, Disconnect, Packet, PacketId, Publish, QoS, QosPid,
-    ReasonCode, SubAck, UnsubAck,
+    ReasonCode, SubAck, Subscribe, UnsubAck, Unsubscribe,
 };
 
 impl ClientSession {
@@ -132,13 +132,34 @@ impl ClientSession {
             // [MQTT-3.2.2-5] (5.0): the server has no session; neither may we.
             self.discard_state();
         }
-        let early = core::mem::take(&mut self.conn.early);
-        self.conn.control.extend(early);
+        let max_packet_size = negotiated
+            .maximum_packet_size
+            .unwrap_or(crate::MAX_PACKET_SIZE);
         self.conn.negotiated = Some(negotiated);
         self.push_event(ClientEvent::Connected {
             session_present: connack.session_present,
             connack,
         });
+        for packet in core::mem::take(&mut self.conn.early) {
+            let fits = packet
+                .encoded_len(self.version)
+                .is_ok_and(|n| n as u64 <= u64::from(max_packet_size));
+            if fits {
+                self.conn.control.push_back(packet);
+            } else if let Packet::Subscribe(Subscribe { pid, .. })
+            | Packet::Unsubscribe(Unsubscribe { pid, .. }) = packet
+            {
+                // [MQTT-3.2.2-15]: made before CONNACK, larger than the server accepts: never
+                // sent, so no ack will come. The request ends here and frees its identifier.
+                let subscribe = matches!(packet, Packet::Subscribe(_));
+                if self.take_request(pid, subscribe).is_some() {
+                    self.push_event(ClientEvent::RequestCancelled {
+                        packet_id: pid,
+                        subscribe,
+                    });
+                }
+            }
+        }
     }
 
     fn on_auth(&mut self, auth: Auth) {
