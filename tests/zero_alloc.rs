@@ -556,3 +556,81 @@ fn editing_forwarded_properties_allocates_once() {
     });
     assert!(traffic.allocations > 1, "{traffic:?}");
 }
+
+/// The client session's QoS 0 paths allocate nothing once warm: `publish` of a message with a
+/// static topic and payload and the `poll_transmit` that writes it into a reused buffer, and a
+/// received QoS 0 PUBLISH through `handle_input` (a reused `BytesMut`) and `poll_event`.
+#[test]
+fn client_session_qos0_publish_and_receive_do_not_allocate_after_warm_up() {
+    use mqtt_wire::Connect;
+    use mqtt_wire::session::{ClientConfig, ClientEvent, ClientSession, Instant, Message};
+
+    const WARM_UP: usize = 8;
+    const ROUNDS: usize = 200;
+    for version in [Version::V3_1_1, Version::V5] {
+        let t = Instant::from_millis(0);
+        let mut client = ClientSession::new(ClientConfig::default());
+        client
+            .connect(t, Connect::new(version, "c".into(), 0))
+            .unwrap();
+        let mut tx = BytesMut::with_capacity(1024);
+        let _ = client.poll_transmit(t, &mut tx);
+        let mut rx = BytesMut::with_capacity(1024);
+        rx.extend_from_slice(&encode(
+            version,
+            &Packet::conn_ack(false, ReasonCode::SUCCESS),
+        ));
+        client.handle_input(t, &mut rx);
+        assert!(matches!(
+            client.poll_event(),
+            Some(ClientEvent::Connected { .. })
+        ));
+
+        let topic = TopicName::from_static("sensors/1/temp").unwrap();
+        let incoming = encode(
+            version,
+            &Packet::Publish(Publish {
+                dup: false,
+                qos: QosPid::AtMostOnce,
+                retain: false,
+                topic: TopicName::from_static("commands/1").unwrap(),
+                properties: PublishProperties::default(),
+                payload: Bytes::from_static(b"set 22.0"),
+            }),
+        );
+        let mut send = Traffic::default();
+        let mut receive = Traffic::default();
+        for round in 0..WARM_UP + ROUNDS {
+            let (out, sent) = measure(|| {
+                tx.clear();
+                let message = Message::new(topic.clone(), Bytes::from_static(b"21.5"));
+                let published = client.publish(t, message).is_ok();
+                published && client.poll_transmit(t, &mut tx) > 0
+            });
+            assert!(sent, "{version}: the PUBLISH went out");
+            let (inc, received) = measure(|| {
+                rx.extend_from_slice(&incoming);
+                client.handle_input(t, &mut rx);
+                let event = client.poll_event();
+                let received = matches!(&event, Some(ClientEvent::Message { ack: None, .. }));
+                drop(event);
+                received && rx.is_empty()
+            });
+            assert!(received, "{version}: the PUBLISH came in");
+            if round >= WARM_UP {
+                send += out;
+                receive += inc;
+            }
+        }
+        println!(
+            "ClientSession ({version}), {ROUNDS} rounds after warm-up: publish + poll_transmit \
+             {} / {}, handle_input + poll_event {} / {} (allocations / deallocations)",
+            send.allocations, send.deallocations, receive.allocations, receive.deallocations
+        );
+        assert_eq!(send.allocations, 0, "{version}: publish + poll_transmit");
+        assert_eq!(
+            receive.allocations, 0,
+            "{version}: handle_input + poll_event"
+        );
+    }
+}

@@ -1,7 +1,9 @@
 //! Helpers shared by the integration tests: proptest strategies for valid packets of every
-//! type and version, and the parser of the packet vector files.
+//! type and version, the parser of the packet vector files, and a scripted server for the
+//! client session.
 
 #![allow(dead_code)]
 
+pub mod scripted;
 pub mod strategies;
 pub mod vectors;

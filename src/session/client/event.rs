@@ -67,7 +67,9 @@ pub enum ClientEvent {
         unsuback: UnsubAck,
     },
     /// A SUBSCRIBE or UNSUBSCRIBE got no answer before its connection ended; it is not sent
-    /// again (subscriptions are not part of the client's session state).
+    /// again (subscriptions are not part of the client's session state). Also given, after
+    /// `Connected`, for one made before CONNACK that is larger than the server's Maximum Packet
+    /// Size: it was never sent.
     RequestCancelled {
         /// Its packet identifier.
         packet_id: PacketId,

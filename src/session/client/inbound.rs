@@ -4,7 +4,7 @@ use super::{ClientEvent, ClientSession, InboundAck, Negotiated, Queued};
 use crate::session::{AckMode, AckToken, ConnectionError, Status};
 use crate::{
     Ack, AckProperties, Auth, ConnAck, Disconnect, Packet, PacketId, Publish, QoS, QosPid,
-    ReasonCode, SubAck, UnsubAck,
+    ReasonCode, SubAck, Subscribe, UnsubAck, Unsubscribe,
 };
 
 impl ClientSession {
@@ -134,23 +134,53 @@ impl ClientSession {
             // [MQTT-3.2.2-5] (5.0): the server has no session; neither may we.
             self.discard_state();
         }
-        let early = core::mem::take(&mut self.conn.early);
-        self.conn.control.extend(early);
+        let max_packet_size = negotiated
+            .maximum_packet_size
+            .unwrap_or(crate::MAX_PACKET_SIZE);
         self.conn.negotiated = Some(negotiated);
         self.push_event(ClientEvent::Connected {
             session_present: connack.session_present,
             connack,
         });
+        for packet in core::mem::take(&mut self.conn.early) {
+            let fits = packet
+                .encoded_len(self.version)
+                .is_ok_and(|n| n as u64 <= u64::from(max_packet_size));
+            if fits {
+                self.conn.control.push_back(packet);
+            } else if let Packet::Subscribe(Subscribe { pid, .. })
+            | Packet::Unsubscribe(Unsubscribe { pid, .. }) = packet
+            {
+                // [MQTT-3.2.2-15]: made before CONNACK, larger than the server accepts: never
+                // sent, so no ack will come. The request ends here and frees its identifier.
+                let subscribe = matches!(packet, Packet::Subscribe(_));
+                if self.take_request(pid, subscribe).is_some() {
+                    self.push_event(ClientEvent::RequestCancelled {
+                        packet_id: pid,
+                        subscribe,
+                    });
+                }
+            }
+        }
     }
 
     fn on_auth(&mut self, auth: Auth) {
-        // [MQTT-4.12.0-5]: the method is the CONNECT's; AUTH without one is a protocol error
-        // ([MQTT-4.12.0-7]... §4.12: a server may send AUTH only when the client asked for it).
+        if !self.conn.request_problem_information
+            && (auth.properties.reason_string().is_some()
+                || auth.properties.user_properties().next().is_some())
+        {
+            // [MQTT-3.1.2-29]: AUTH is not among the packets that may still carry them.
+            self.problem_information_violation();
+            return;
+        }
+        // [MQTT-4.12.0-5]: the method is the CONNECT's; [MQTT-4.12.0-6]: without one in the
+        // CONNECT the server sends no AUTH.
         let method = auth.properties.authentication_method();
         if self.conn.auth_method.is_none() || self.conn.auth_method.as_deref() != method {
             self.violation(
                 ReasonCode::PROTOCOL_ERROR,
-                "[MQTT-4.12.0-5] AUTH with another Authentication Method, or none asked for",
+                "[MQTT-4.12.0-5] / [MQTT-4.12.0-6] AUTH with another Authentication Method, or \
+                 none asked for",
             );
             return;
         }
@@ -219,15 +249,13 @@ impl ClientSession {
             qos,
             reply: None,
         });
+        let token = AckToken {
+            connection: self.conn.id,
+            seq,
+        };
         let (ack, auto_ack) = match self.config.ack_mode {
-            AckMode::Auto => (None, Some(seq)),
-            AckMode::Manual => (
-                Some(AckToken {
-                    connection: self.conn.id,
-                    seq,
-                }),
-                None,
-            ),
+            AckMode::Auto => (None, Some(token)),
+            AckMode::Manual => (Some(token), None),
         };
         self.events.push_back(Queued {
             event: ClientEvent::Message { publish, ack },

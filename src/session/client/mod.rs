@@ -78,6 +78,9 @@ struct Conn {
     keep_alive: u16,
     /// Session Expiry Interval in force (5.0; 3.1.1: 0 with clean session, "forever" without).
     session_expiry: u32,
+    /// The CONNECT's Session Expiry Interval: when 0, a DISCONNECT may not set one
+    /// (§3.14.2.2.2), whatever the server chose in CONNACK.
+    connect_session_expiry: u32,
     /// Our limits, from the CONNECT we sent.
     receive_maximum: u16,
     request_problem_information: bool,
@@ -143,11 +146,13 @@ struct Request {
 }
 
 /// An event and, for a received QoS 1/2 message in automatic mode, the acknowledgement it
-/// releases when the application takes it.
+/// releases when the application takes it. The token names the connection as well as the
+/// sequence number: sequence numbers restart with every connection, and an event taken after a
+/// reconnect must not release the acknowledgement of another message.
 #[derive(Debug)]
 struct Queued {
     event: ClientEvent,
-    auto_ack: Option<u64>,
+    auto_ack: Option<AckToken>,
 }
 
 impl ClientSession {
@@ -255,6 +260,7 @@ impl ClientSession {
             clean_start: connect.clean_start,
             keep_alive: connect.keep_alive,
             session_expiry,
+            connect_session_expiry: session_expiry,
             receive_maximum: if v5 {
                 props.receive_maximum().unwrap_or(u16::MAX)
             } else {
@@ -291,7 +297,8 @@ impl ClientSession {
 
     /// Ends the connection with DISCONNECT. On 5.0 `disconnect` may carry a reason code (0x04
     /// asks the server to publish the will) and a new Session Expiry Interval, which may not be
-    /// set when the CONNECT had 0 (§3.14.2.2.2). After it is transmitted
+    /// set when the CONNECT had 0 (§3.14.2.2.2), even if the server's CONNACK chose another
+    /// interval. After it is transmitted
     /// [`should_close`](Self::should_close) says to close the transport.
     pub fn disconnect(&mut self, now: Instant, disconnect: Disconnect) -> Result<(), CommandError> {
         self.advance(now);
@@ -299,10 +306,11 @@ impl ClientSession {
             return Err(CommandError::WrongStatus(self.status));
         }
         if let Some(expiry) = disconnect.properties.session_expiry_interval()
-            && self.conn.session_expiry == 0
+            && self.conn.connect_session_expiry == 0
             && expiry != 0
         {
-            return Err(CommandError::SessionExpiryRaised); // §3.14.2.2.2
+            // §3.14.2.2.2: the rule is about the CONNECT's value, not the CONNACK's.
+            return Err(CommandError::SessionExpiryRaised);
         }
         let packet = Packet::Disconnect(disconnect);
         packet
@@ -590,8 +598,9 @@ impl ClientSession {
     #[must_use]
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
         let queued = self.events.pop_front()?;
-        if let Some(seq) = queued.auto_ack
-            && let Some(entry) = self.conn.acks.iter_mut().find(|a| a.seq == seq)
+        if let Some(token) = queued.auto_ack
+            && token.connection == self.conn.id
+            && let Some(entry) = self.conn.acks.iter_mut().find(|a| a.seq == token.seq)
         {
             entry.reply = Some((ReasonCode::SUCCESS, crate::AckProperties::default()));
             self.release_acks();
@@ -630,7 +639,7 @@ impl ClientSession {
     }
 
     /// Runs the timers due at `now`: queues a PINGREQ when nothing was sent for the keep-alive
-    /// period ([MQTT-3.1.2-23] 5.0 / [MQTT-3.1.2-20] 3.1.1); ends the connection when the
+    /// period ([MQTT-3.1.2-20] 5.0 / [MQTT-3.1.2-23] 3.1.1); ends the connection when the
     /// PINGRESP is overdue (§3.1.2.10, the half-open case) or the CONNACK is.
     pub fn handle_timeout(&mut self, now: Instant) {
         let now = self.advance(now);
@@ -651,6 +660,8 @@ impl ClientSession {
                     return;
                 }
                 let ka = u64::from(self.conn.keep_alive);
+                // [MQTT-3.1.2-20] (5.0) / [MQTT-3.1.2-23] (3.1.1): never a keep-alive period
+                // without sending; when idle, PINGREQ.
                 if ka > 0
                     && self.conn.ping_sent.is_none()
                     && now >= self.conn.last_sent.plus_secs(ka)
