@@ -2423,8 +2423,6 @@ fn early_subscribe_too_large_for_the_server_is_cancelled_mqtt_3_2_2_15() {
 /// a Protocol Error for the server. `subscribe` refuses one once the CONNACK is known; one made
 /// before CONNACK is sent anyway, and the server ends the connection.
 #[test]
-#[ignore = "a SUBSCRIBE made before CONNACK is not checked against the server's capabilities \
-            (wildcard, shared, subscription identifier); cancelling it instead is a design choice"]
 fn early_wildcard_subscribe_to_a_server_without_wildcards_is_not_sent() {
     let mut s = Scripted::new(config());
     s.connect(connect(Version::V5, 0));

@@ -129,6 +129,26 @@ pub struct Negotiated {
 }
 
 impl Negotiated {
+    /// What of a SUBSCRIBE the server said it does not support (5.0 CONNACK §3.2.2.3.11-13),
+    /// if anything.
+    pub(crate) fn refuses(
+        &self,
+        filters: &crate::SubscribeFilters,
+        properties: &crate::SubscribeProperties,
+    ) -> Option<&'static str> {
+        if !self.wildcard_subscription_available && filters.iter().any(|(f, _)| f.has_wildcards()) {
+            return Some("a wildcard subscription");
+        }
+        if !self.shared_subscription_available && filters.iter().any(|(f, _)| f.is_shared()) {
+            return Some("a shared subscription");
+        }
+        if !self.subscription_identifier_available && properties.subscription_identifier().is_some()
+        {
+            return Some("a subscription identifier");
+        }
+        None
+    }
+
     pub(crate) fn from_connack(connack: &ConnAck, keep_alive: u16, session_expiry: u32) -> Self {
         let p = &connack.properties;
         Negotiated {

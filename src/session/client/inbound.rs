@@ -146,13 +146,22 @@ impl ClientSession {
             let fits = packet
                 .encoded_len(self.version)
                 .is_ok_and(|n| n as u64 <= u64::from(max_packet_size));
-            if fits {
+            // What the server said it does not support is not sent either, as `subscribe`
+            // refuses it once the CONNACK is known.
+            let supported = match (&packet, &self.conn.negotiated) {
+                (Packet::Subscribe(sub), Some(n)) => {
+                    n.refuses(&sub.filters, &sub.properties).is_none()
+                }
+                _ => true,
+            };
+            if fits && supported {
                 self.conn.control.push_back(packet);
             } else if let Packet::Subscribe(Subscribe { pid, .. })
             | Packet::Unsubscribe(Unsubscribe { pid, .. }) = packet
             {
-                // [MQTT-3.2.2-15]: made before CONNACK, larger than the server accepts: never
-                // sent, so no ack will come. The request ends here and frees its identifier.
+                // [MQTT-3.2.2-15]: made before CONNACK, larger than the server accepts (or
+                // asking for what it does not support): never sent, so no ack will come. The
+                // request ends here and frees its identifier.
                 let subscribe = matches!(packet, Packet::Subscribe(_));
                 if self.take_request(pid, subscribe).is_some() {
                     self.push_event(ClientEvent::RequestCancelled {

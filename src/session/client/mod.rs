@@ -428,25 +428,13 @@ impl ClientSession {
     ) -> Result<PacketId, CommandError> {
         self.advance(now);
         self.check_can_request()?;
-        if let Some(n) = &self.conn.negotiated {
-            if !n.wildcard_subscription_available && filters.iter().any(|(f, _)| f.has_wildcards())
-            {
-                return Err(CommandError::NotAvailable {
-                    what: "a wildcard subscription",
-                });
-            }
-            if !n.shared_subscription_available && filters.iter().any(|(f, _)| f.is_shared()) {
-                return Err(CommandError::NotAvailable {
-                    what: "a shared subscription",
-                });
-            }
-            if !n.subscription_identifier_available
-                && properties.subscription_identifier().is_some()
-            {
-                return Err(CommandError::NotAvailable {
-                    what: "a subscription identifier",
-                });
-            }
+        if let Some(what) = self
+            .conn
+            .negotiated
+            .as_ref()
+            .and_then(|n| n.refuses(&filters, &properties))
+        {
+            return Err(CommandError::NotAvailable { what });
         }
         let count = filters.len();
         let pid = self.allocate_pid().ok_or(CommandError::Exhausted)?;
