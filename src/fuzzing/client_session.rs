@@ -393,6 +393,14 @@ fn transmit_and_check(s: &mut ClientSession, m: &mut Monitor, now: Instant) {
     if n == 0 {
         return;
     }
+    if m.tainted {
+        // A CONNACK may have come in the raw bytes: take the limits the session read.
+        if let Some(n) = s.negotiated() {
+            m.connack_seen = true;
+            m.session_present |= n.session_present;
+            m.max_packet_size = n.maximum_packet_size.unwrap_or(crate::MAX_PACKET_SIZE);
+        }
+    }
     let Some(decoder) = m.decoder.as_mut() else {
         panic!("bytes transmitted without a connection");
     };
