@@ -13,8 +13,8 @@ use common::scripted::{
     Scripted, ack, connect, connect_with, msg, pid, published, publishes, server_publish,
 };
 use mqtt_wire::session::{
-    AckMode, ClientConfig, ClientEvent, CommandError, ConnectionError, Instant, PublishError,
-    PublishFailure, Status,
+    AckMode, AliasPolicy, ClientConfig, ClientEvent, CommandError, ConnectionError, Instant,
+    PublishError, PublishFailure, Status,
 };
 use mqtt_wire::{
     AckProperties, AckPropertiesBuilder, Auth, AuthPropertiesBuilder, ByteString, ConnAck,
@@ -2441,4 +2441,177 @@ fn early_wildcard_subscribe_to_a_server_without_wildcards_is_not_sent() {
         "{events:?}"
     );
     assert_eq!(s.sent(), vec![]);
+}
+
+// ---- outbound topic aliases ------------------------------------------------------------------
+
+fn aliases(max: u16, server_max: Option<u16>) -> Scripted {
+    connected_v5(
+        config().outbound_aliases(AliasPolicy::Lru { max }),
+        ConnectProperties::default(),
+        connack_props(|p| p.topic_alias_maximum = server_max),
+    )
+}
+
+/// (topic, alias) of each PUBLISH sent.
+fn topics_and_aliases(packets: &[Packet]) -> Vec<(String, Option<u16>)> {
+    publishes(packets)
+        .iter()
+        .map(|p| (p.topic.as_str().to_owned(), p.properties.topic_alias()))
+        .collect()
+}
+
+#[test]
+fn outbound_aliases_are_off_by_default() {
+    let mut s = connected_v5(
+        config(),
+        ConnectProperties::default(),
+        connack_props(|p| p.topic_alias_maximum = Some(10)),
+    );
+    for _ in 0..2 {
+        s.client
+            .publish(s.t(), msg("a/b", QoS::AtMostOnce))
+            .unwrap();
+    }
+    assert_eq!(
+        topics_and_aliases(&s.sent()),
+        [("a/b".into(), None), ("a/b".into(), None)]
+    );
+}
+
+#[test]
+fn a_topic_gets_an_alias_then_is_sent_by_alias_alone_section_3_3_2_3_4() {
+    let mut s = aliases(4, Some(10));
+    for topic in ["a/b", "a/b", "c", "a/b", "c"] {
+        s.client
+            .publish(s.t(), msg(topic, QoS::AtMostOnce))
+            .unwrap();
+    }
+    assert_eq!(
+        topics_and_aliases(&s.sent()),
+        [
+            ("a/b".into(), Some(1)),
+            ("".into(), Some(1)),
+            ("c".into(), Some(2)),
+            ("".into(), Some(1)),
+            ("".into(), Some(2)),
+        ]
+    );
+}
+
+#[test]
+fn aliases_stay_within_the_servers_maximum_mqtt_3_2_2_17_and_the_lru_is_reused() {
+    // Our policy allows 8, the server 2 ([MQTT-3.2.2-17], [MQTT-3.3.2-9]).
+    let mut s = aliases(8, Some(2));
+    for topic in ["a", "b", "a", "c", "b"] {
+        s.client
+            .publish(s.t(), msg(topic, QoS::AtMostOnce))
+            .unwrap();
+    }
+    // "c" takes the least recently used alias (2, last used by "b"); "b" then takes 1 ("a"'s).
+    assert_eq!(
+        topics_and_aliases(&s.sent()),
+        [
+            ("a".into(), Some(1)),
+            ("b".into(), Some(2)),
+            ("".into(), Some(1)),
+            ("c".into(), Some(2)),
+            ("b".into(), Some(1)),
+        ]
+    );
+}
+
+#[test]
+fn no_aliases_when_the_server_allows_none_mqtt_3_2_2_18() {
+    for server_max in [None, Some(0)] {
+        let mut s = aliases(8, server_max);
+        for _ in 0..2 {
+            s.client.publish(s.t(), msg("a", QoS::AtMostOnce)).unwrap();
+        }
+        assert_eq!(
+            topics_and_aliases(&s.sent()),
+            [("a".into(), None), ("a".into(), None)]
+        );
+    }
+}
+
+#[test]
+fn outbound_aliases_restart_on_each_connection_and_resends_carry_the_topic_mqtt_3_3_2_7() {
+    let mut s = Scripted::new(config().outbound_aliases(AliasPolicy::Lru { max: 4 }));
+    let connect = connect_with(
+        Version::V5,
+        false,
+        0,
+        connect_props(|p| p.session_expiry_interval = Some(60)),
+    );
+    s.establish(
+        connect.clone(),
+        connack_props(|p| p.topic_alias_maximum = Some(4)),
+    );
+    s.client.publish(s.t(), msg("t", QoS::AtMostOnce)).unwrap();
+    s.client.publish(s.t(), msg("t", QoS::AtLeastOnce)).unwrap();
+    assert_eq!(
+        topics_and_aliases(&s.sent()),
+        [("t".into(), Some(1)), ("".into(), Some(1))]
+    );
+    s.close();
+    s.events();
+    s.connect(connect);
+    s.sent();
+    s.connack(true, connack_props(|p| p.topic_alias_maximum = Some(4)));
+    s.client.publish(s.t(), msg("t", QoS::AtMostOnce)).unwrap();
+    // The QoS 1 message again with its full topic (DUP 1), then the new one sets the alias
+    // afresh: the old connection's mapping is never relied on.
+    let sent = s.sent();
+    assert_eq!(
+        topics_and_aliases(&sent),
+        [("t".into(), None), ("t".into(), Some(1))]
+    );
+    assert!(publishes(&sent)[0].dup);
+}
+
+#[test]
+fn aliasing_a_message_with_properties_keeps_them() {
+    let mut s = aliases(4, Some(4));
+    let mut props = PublishPropertiesBuilder::default();
+    props.content_type = Some("text/plain".into());
+    let props = props.build().unwrap();
+    for _ in 0..2 {
+        let m = msg("a", QoS::AtMostOnce).properties(props.clone());
+        s.client.publish(s.t(), m).unwrap();
+    }
+    let sent = s.sent();
+    let p = publishes(&sent);
+    assert_eq!(p[1].topic, "");
+    assert_eq!(p[1].properties.topic_alias(), Some(1));
+    assert_eq!(p[1].properties.content_type(), Some("text/plain"));
+}
+
+#[test]
+fn an_alias_given_to_a_publish_that_could_not_be_sent_is_taken_back() {
+    // Published before CONNACK, the first message turns out larger than the server accepts:
+    // it fails, and the alias it would have set was never seen by the server, so the next
+    // message on the topic sets it again (§3.3.2.3.4).
+    let mut s = Scripted::new(config().outbound_aliases(AliasPolicy::Lru { max: 4 }));
+    s.connect(connect(Version::V5, 0));
+    s.sent();
+    let big = msg("a", QoS::AtMostOnce);
+    let big = mqtt_wire::session::Message {
+        payload: Bytes::from(vec![0u8; 200]),
+        ..big
+    };
+    let big_id = s.client.publish(s.t(), big).unwrap();
+    s.client.publish(s.t(), msg("a", QoS::AtMostOnce)).unwrap();
+    s.connack(
+        false,
+        connack_props(|p| {
+            p.topic_alias_maximum = Some(4);
+            p.maximum_packet_size = Some(64);
+        }),
+    );
+    assert_eq!(topics_and_aliases(&s.sent()), [("a".into(), Some(1))]);
+    assert!(s.events().iter().any(|e| matches!(
+        e,
+        ClientEvent::PublishFailed { id, reason: PublishFailure::TooLarge { .. } } if *id == big_id
+    )));
 }

@@ -20,7 +20,8 @@ use alloc::vec::Vec;
 use bytes::{Bytes, BytesMut};
 
 use crate::session::{
-    AckMode, AckToken, ClientConfig, ClientEvent, ClientSession, Instant, Message, Status,
+    AckMode, AckToken, AliasPolicy, ClientConfig, ClientEvent, ClientSession, Instant, Message,
+    Status,
 };
 use crate::{
     Ack, ConnAck, ConnAckProperties, Connect, ConnectProperties, Decoder, Disconnect, Encoder,
@@ -45,6 +46,7 @@ enum Op {
         maximum_qos: u8,
         maximum_packet_size: u8,
         server_keep_alive: Option<u8>,
+        topic_alias_maximum: u8,
     },
     Publish {
         topic: u8,
@@ -100,6 +102,9 @@ struct Monitor {
     disconnect_sent: bool,
     receive_maximum: u16,
     max_packet_size: u32,
+    /// The server's Topic Alias Maximum, and the aliases the client set on this connection.
+    alias_max: u16,
+    aliases_set: Vec<u16>,
     /// Identifiers the client used on this connection (QoS 1/2 PUBLISH, SUBSCRIBE, UNSUBSCRIBE)
     /// and the server has not completed.
     in_use: Vec<u16>,
@@ -118,7 +123,15 @@ struct Monitor {
 pub fn client_session(data: &[u8]) {
     let mut u = Unstructured::new(data);
     let manual = bool::arbitrary(&mut u).unwrap_or(false);
+    let alias_max = u8::arbitrary(&mut u).unwrap_or(0) % 4;
     let config = ClientConfig::default()
+        .outbound_aliases(if alias_max == 0 {
+            AliasPolicy::Off
+        } else {
+            AliasPolicy::Lru {
+                max: u16::from(alias_max),
+            }
+        })
         .ack_mode(if manual {
             AckMode::Manual
         } else {
@@ -179,6 +192,7 @@ pub fn client_session(data: &[u8]) {
                 maximum_qos,
                 maximum_packet_size,
                 server_keep_alive,
+                topic_alias_maximum,
             } => {
                 let mut p = ConnAckProperties::builder();
                 if version.is_v5() {
@@ -190,6 +204,7 @@ pub fn client_session(data: &[u8]) {
                     };
                     p.maximum_packet_size = Some(64 + u32::from(maximum_packet_size));
                     p.server_keep_alive = server_keep_alive.map(|k| u16::from(k % 8));
+                    p.topic_alias_maximum = Some(u16::from(topic_alias_maximum % 3));
                 }
                 let reason = if refuse {
                     ReasonCode::NOT_AUTHORIZED
@@ -209,6 +224,7 @@ pub fn client_session(data: &[u8]) {
                         .unwrap_or(crate::MAX_PACKET_SIZE);
                     m.connack_seen = true;
                     m.session_present = session_present;
+                    m.alias_max = connack.properties.topic_alias_maximum().unwrap_or(0);
                 }
                 feed(&mut s, t, version, &Packet::ConnAck(Box::new(connack)));
             }
@@ -399,6 +415,7 @@ fn transmit_and_check(s: &mut ClientSession, m: &mut Monitor, now: Instant) {
             m.connack_seen = true;
             m.session_present |= n.session_present;
             m.max_packet_size = n.maximum_packet_size.unwrap_or(crate::MAX_PACKET_SIZE);
+            m.alias_max = n.topic_alias_maximum;
         }
     }
     let Some(decoder) = m.decoder.as_mut() else {
@@ -427,6 +444,23 @@ fn transmit_and_check(s: &mut ClientSession, m: &mut Monitor, now: Instant) {
         }
         match &packet {
             Packet::Publish(p) => {
+                if let Some(alias) = p.properties.topic_alias() {
+                    // [MQTT-3.2.2-17] / [MQTT-3.2.2-18]
+                    assert!(
+                        alias <= m.alias_max,
+                        "alias {alias} above the server's {}",
+                        m.alias_max
+                    );
+                    if p.topic.is_empty() {
+                        // §3.3.2.3.4, [MQTT-3.3.2-7]: set earlier on this connection.
+                        assert!(
+                            m.aliases_set.contains(&alias),
+                            "alias {alias} used before set"
+                        );
+                    } else if !m.aliases_set.contains(&alias) {
+                        m.aliases_set.push(alias);
+                    }
+                }
                 if let Some(pid) = p.qos.pid() {
                     let pid = pid.get();
                     if p.dup {

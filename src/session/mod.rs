@@ -79,7 +79,7 @@ mod message;
 mod time;
 
 pub use client::{
-    ClientConfig, ClientEvent, ClientSession, Negotiated, PublishFailure, StateError,
+    AliasPolicy, ClientConfig, ClientEvent, ClientSession, Negotiated, PublishFailure, StateError,
 };
 pub use error::{CommandError, ConnectionError, PublishError};
 pub use message::{AckMode, AckToken, Message, PublishId};

@@ -33,6 +33,8 @@ pub struct ClientConfig {
     /// Outgoing QoS 1/2 messages in flight at once, at most; the server's Receive Maximum may
     /// lower it further. Default 65,535 (the protocol's limit).
     pub max_inflight: u16,
+    /// Whether PUBLISHes sent to a 5.0 server use topic aliases. Default [`AliasPolicy::Off`].
+    pub outbound_aliases: AliasPolicy,
     /// Events waiting to be polled, at most, before `handle_input` stops reading. Default 1,024.
     pub max_events: usize,
 }
@@ -45,6 +47,7 @@ impl Default for ClientConfig {
             ack_mode: AckMode::Auto,
             max_pending: 1024,
             max_inflight: u16::MAX,
+            outbound_aliases: AliasPolicy::Off,
             max_events: 1024,
         }
     }
@@ -86,12 +89,39 @@ impl ClientConfig {
         self
     }
 
+    /// Sets [`outbound_aliases`](Self::outbound_aliases).
+    #[must_use]
+    pub fn outbound_aliases(mut self, policy: AliasPolicy) -> Self {
+        self.outbound_aliases = policy;
+        self
+    }
+
     /// Sets [`max_events`](Self::max_events) (at least 1).
     #[must_use]
     pub fn max_events(mut self, max: usize) -> Self {
         self.max_events = max.max(1);
         self
     }
+}
+
+/// How the client uses topic aliases for the PUBLISHes it sends (5.0, §3.3.2.3.4).
+///
+/// Aliases are per connection ([MQTT-3.3.2-7]): the table starts empty on each, and a message
+/// sent again after a reconnect carries its full topic name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum AliasPolicy {
+    /// Every PUBLISH carries its topic name.
+    #[default]
+    Off,
+    /// Topics get aliases as they are published, up to `max` or the server's Topic Alias
+    /// Maximum, whichever is lower ([MQTT-3.2.2-17], [MQTT-3.3.2-9]); when all are taken, the
+    /// least recently used alias is given to the new topic. A topic's first PUBLISH on a
+    /// connection sets its alias (topic name and alias); later ones carry the alias alone.
+    Lru {
+        /// The most aliases to use (the table's size).
+        max: u16,
+    },
 }
 
 /// The server's side of the connection, from its CONNACK (5.0 properties; on 3.1.1 the

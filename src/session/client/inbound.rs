@@ -1,6 +1,6 @@
 //! Packets from the server.
 
-use super::{ClientEvent, ClientSession, InboundAck, Negotiated, Queued};
+use super::{AliasPolicy, ClientEvent, ClientSession, InboundAck, Negotiated, Queued};
 use crate::session::{AckMode, AckToken, ConnectionError, Status};
 use crate::{
     Ack, AckProperties, Auth, ConnAck, Disconnect, Packet, PacketId, Publish, QoS, QosPid,
@@ -126,6 +126,13 @@ impl ClientSession {
                 .unwrap_or(crate::MAX_PACKET_SIZE),
         );
         self.conn.connack_deadline = None;
+        self.conn.out_alias_max = match self.config.outbound_aliases {
+            // [MQTT-3.2.2-17] / [MQTT-3.2.2-18]: within the server's maximum, none when it has 0.
+            AliasPolicy::Lru { max } if self.version.is_v5() => {
+                max.min(negotiated.topic_alias_maximum)
+            }
+            _ => 0,
+        };
         self.status = Status::Connected;
         if connack.session_present {
             // [MQTT-4.4.0-1]: send the unacknowledged PUBLISH and PUBREL packets again, in order.

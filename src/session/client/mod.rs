@@ -9,7 +9,7 @@ mod state;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
-pub use config::{ClientConfig, Negotiated};
+pub use config::{AliasPolicy, ClientConfig, Negotiated};
 pub use event::{ClientEvent, PublishFailure};
 pub use state::StateError;
 
@@ -103,6 +103,13 @@ struct Conn {
     qos2_here: PidSet,
     /// Inbound topic aliases: index `alias - 1`.
     aliases: Vec<Option<TopicName>>,
+    /// Outbound topic aliases: index `alias - 1`; the topic, its alias-only property block, and
+    /// when it was last used.
+    out_aliases: Vec<OutAlias>,
+    /// Outbound aliases allowed on this connection (our policy and the server's maximum).
+    out_alias_max: u16,
+    /// A counter for least-recently-used ordering.
+    alias_clock: u64,
     /// SUBSCRIBE/UNSUBSCRIBE sent (or queued) and not acknowledged.
     requests: Vec<Request>,
     last_sent: Instant,
@@ -121,6 +128,15 @@ struct Outgoing {
     released: bool,
     /// Sent on the current connection.
     sent: bool,
+}
+
+#[derive(Debug)]
+struct OutAlias {
+    topic: TopicName,
+    /// A property block holding only this Topic Alias: shared by every PUBLISH without other
+    /// properties, so aliasing them allocates nothing.
+    properties: crate::PublishProperties,
+    last_used: u64,
 }
 
 #[derive(Debug)]

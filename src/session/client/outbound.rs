@@ -1,8 +1,10 @@
 //! Bytes for the server: control packets, resends, then new messages.
 
-use super::{ClientEvent, ClientSession, Outgoing, PublishFailure};
+use super::{ClientEvent, ClientSession, OutAlias, Outgoing, PublishFailure};
 use crate::session::{Instant, Status};
-use crate::{AckProperties, BytesMut, EncodeError, Packet, QoS};
+use crate::{
+    AckProperties, BytesMut, EncodeError, Packet, Publish, PublishProperties, QoS, TopicName,
+};
 
 impl ClientSession {
     /// Appends to `tx` everything the server is owed now, and returns the number of bytes
@@ -130,8 +132,9 @@ impl ClientSession {
             };
             if let Some(pid) = pid {
                 // [MQTT-4.3.2-2] / [MQTT-4.3.3-2]: the first transmission has DUP 0.
-                let publish = Packet::Publish(pending.message.to_publish(Some(pid), false));
-                match self.encoder.encode(&publish, tx) {
+                let publish = pending.message.to_publish(Some(pid), false);
+                let (publish, undo) = self.with_alias(publish);
+                match self.encoder.encode(&Packet::Publish(publish), tx) {
                     Ok(_) => {
                         self.ids.insert(pid);
                         self.cursor = pid;
@@ -144,15 +147,20 @@ impl ClientSession {
                             sent: true,
                         });
                     }
-                    Err(e) => self.push_event(ClientEvent::PublishFailed {
-                        id: pending.id,
-                        reason: failure(e),
-                    }),
+                    Err(e) => {
+                        self.undo_alias(undo);
+                        self.push_event(ClientEvent::PublishFailed {
+                            id: pending.id,
+                            reason: failure(e),
+                        });
+                    }
                 }
             } else {
                 let id = pending.id;
-                let publish = Packet::Publish(pending.message.into_publish(None));
-                if let Err(e) = self.encoder.encode(&publish, tx) {
+                let publish = pending.message.into_publish(None);
+                let (publish, undo) = self.with_alias(publish);
+                if let Err(e) = self.encoder.encode(&Packet::Publish(publish), tx) {
+                    self.undo_alias(undo);
                     self.push_event(ClientEvent::PublishFailed {
                         id,
                         reason: failure(e),
@@ -161,6 +169,111 @@ impl ClientSession {
             }
         }
     }
+}
+
+impl ClientSession {
+    /// `publish` with a topic alias when the policy gives one (§3.3.2.3.4): the topic's alias
+    /// alone when it has one on this connection, else the topic and a new (or the least
+    /// recently used) alias. Resends never come here: they carry the full topic.
+    fn with_alias(&mut self, publish: Publish) -> (Publish, AliasUndo) {
+        let max = self.conn.out_alias_max;
+        if max == 0 {
+            return (publish, AliasUndo::Nothing);
+        }
+        self.assign_alias(publish, max)
+    }
+
+    /// A PUBLISH that was given an alias could not be sent: the server never saw the mapping,
+    /// so the table goes back to what the server knows.
+    fn undo_alias(&mut self, undo: AliasUndo) {
+        let table = &mut self.conn.out_aliases;
+        match undo {
+            AliasUndo::Nothing => {}
+            AliasUndo::Pushed => {
+                table.pop();
+            }
+            AliasUndo::Replaced { index, topic } => {
+                if let Some(slot) = table.get_mut(index) {
+                    slot.topic = topic;
+                }
+            }
+        }
+    }
+
+    fn assign_alias(&mut self, mut publish: Publish, max: u16) -> (Publish, AliasUndo) {
+        self.conn.alias_clock += 1;
+        let clock = self.conn.alias_clock;
+        let table = &mut self.conn.out_aliases;
+        let (index, undo) = match table.iter().position(|a| a.topic == publish.topic) {
+            Some(i) => (i, AliasUndo::Nothing),
+            None if table.len() < usize::from(max) => {
+                let alias = u16::try_from(table.len() + 1).unwrap_or(max);
+                let Ok(properties) = PublishProperties::<crate::Bytes>::default()
+                    .edit()
+                    .topic_alias(Some(alias))
+                    .build()
+                else {
+                    return (publish, AliasUndo::Nothing);
+                };
+                table.push(OutAlias {
+                    topic: publish.topic.clone(),
+                    properties,
+                    last_used: clock,
+                });
+                (table.len() - 1, AliasUndo::Pushed)
+            }
+            None => {
+                let Some(i) = table
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, a)| a.last_used)
+                    .map(|(i, _)| i)
+                else {
+                    return (publish, AliasUndo::Nothing);
+                };
+                let Some(slot) = table.get_mut(i) else {
+                    return (publish, AliasUndo::Nothing);
+                };
+                let topic = core::mem::replace(&mut slot.topic, publish.topic.clone());
+                (i, AliasUndo::Replaced { index: i, topic })
+            }
+        };
+        let known = matches!(undo, AliasUndo::Nothing);
+        let Some(slot) = table.get_mut(index) else {
+            return (publish, AliasUndo::Nothing);
+        };
+        slot.last_used = clock;
+        let alias = u16::try_from(index + 1).unwrap_or(max);
+        // A message without properties shares the alias-only block (no allocation); one with
+        // its own gets a new block with the alias added.
+        let properties = if publish.properties.is_empty() {
+            slot.properties.clone()
+        } else {
+            match publish.properties.edit().topic_alias(Some(alias)).build() {
+                Ok(p) => p,
+                Err(_) => {
+                    self.undo_alias(undo);
+                    return (publish, AliasUndo::Nothing);
+                }
+            }
+        };
+        publish.properties = properties;
+        if known {
+            publish.topic = TopicName::empty_for_alias();
+        }
+        (publish, undo)
+    }
+}
+
+/// How to take back an alias assignment whose PUBLISH was not sent.
+#[derive(Debug)]
+enum AliasUndo {
+    /// The topic had its alias already, or none was given.
+    Nothing,
+    /// A new alias was added at the end of the table.
+    Pushed,
+    /// The alias at `index` belonged to `topic`.
+    Replaced { index: usize, topic: TopicName },
 }
 
 fn failure(e: EncodeError) -> PublishFailure {
