@@ -23,7 +23,10 @@ fn inspect() -> Command {
 }
 
 /// Waits at most 20 seconds for `child`, so a test fails instead of hanging.
-#[allow(clippy::disallowed_methods, reason = "a test's own deadline, on the real clock")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "a test's own deadline, on the real clock"
+)]
 fn finish(mut child: Child) -> Output {
     let start = Instant::now();
     while child.try_wait().unwrap().is_none() {
