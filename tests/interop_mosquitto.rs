@@ -876,7 +876,9 @@ fn retained(version: Version) {
     // An empty retained message deletes both.
     for topic in ["ret/a", "ret/b"] {
         let delete = message(topic, "", QoS::AtLeastOnce).retain(true);
-        assert_eq!(publisher.publish(delete), Some(no_subscribers(version)));
+        // 0x00 or 0x10: the subscribers that just left may not be gone from the broker yet.
+        let reason = publisher.publish(delete).unwrap();
+        assert!(reason.is_success(), "{reason:?}");
     }
     publisher.disconnect();
     let mut later = broker.client();
@@ -1567,7 +1569,9 @@ fn example_reports_protocol_errors_and_lost_connections() {
     let cases: [(&[u8], &str); 2] = [
         // CONNACK, then a PUBLISH with QoS 3.
         (
-            &[0x20, 0x03, 0x00, 0x00, 0x00, 0x36, 0x05, 0x00, 0x01, b'a', 0x00, 0x01],
+            &[
+                0x20, 0x03, 0x00, 0x00, 0x00, 0x36, 0x05, 0x00, 0x01, b'a', 0x00, 0x01,
+            ],
             "client: protocol error (0x81 Malformed Packet): ",
         ),
         // CONNACK, then the end of the connection.
