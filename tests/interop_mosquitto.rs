@@ -6,8 +6,9 @@
 //! `mosquitto_pub` and `mosquitto_sub` are the other side. The last tests run the command-line
 //! example (`examples/client.rs`) against the broker.
 //!
-//! Without mosquitto (the broker on `PATH` or in `/usr/sbin`, the clients on `PATH`) every test
-//! prints why and passes, except when the `CI` variable is set: there a missing broker fails.
+//! Without mosquitto (the broker on `PATH` or in `/usr/sbin`, the clients on `PATH`) the tests
+//! that need it say why on standard error and pass without running, except when the `CI`
+//! variable is set: there a missing broker fails. The last test plays the server itself.
 
 use mqtt_wire::session::{
     AckMode, ClientConfig, ClientEvent, ClientSession, ConnectionError, Message, StdClock,
