@@ -2615,3 +2615,21 @@ fn an_alias_given_to_a_publish_that_could_not_be_sent_is_taken_back() {
         ClientEvent::PublishFailed { id, reason: PublishFailure::TooLarge { .. } } if *id == big_id
     )));
 }
+
+/// [MQTT-3.1.2-30]: before CONNACK a client may still send DISCONNECT, e.g. to give up.
+#[test]
+fn disconnect_before_connack_is_sent_and_ends_the_connection() {
+    for version in VERSIONS {
+        let mut s = Scripted::new(config());
+        s.connect(connect(version, 0));
+        s.sent();
+        let now = s.t();
+        s.client.disconnect(now, Disconnect::default()).unwrap();
+        assert_eq!(s.sent(), vec![Packet::disconnect()]);
+        assert!(s.client.should_close());
+        assert_eq!(
+            Scripted::disconnected(&s.events()).0,
+            ConnectionError::LocallyClosed
+        );
+    }
+}

@@ -293,15 +293,14 @@ pub fn client_session(data: &[u8]) {
                     _ => QosPid::ExactlyOnce(pid),
                 };
                 publish.dup = dup && qos % 3 != 0;
-                if let (Some(a), true) = (alias, version.is_v5()) {
-                    if let Ok(p) = publish
+                if let (Some(a), true) = (alias, version.is_v5())
+                    && let Ok(p) = publish
                         .properties
                         .edit()
                         .topic_alias(Some(u16::from(a % 5) + 1))
                         .build()
-                    {
-                        publish.properties = p;
-                    }
+                {
+                    publish.properties = p;
                 }
                 feed(&mut s, t, version, &Packet::Publish(publish));
             }
@@ -531,7 +530,7 @@ impl Monitor {
 /// The server's answer to `packet`, with a failure code when `reason` says so; the monitor
 /// frees the identifiers the answer completes.
 fn answer(packet: &Packet, reason: u8, version: Version) -> Option<Packet> {
-    let fail = version.is_v5() && reason % 5 == 0;
+    let fail = version.is_v5() && reason.is_multiple_of(5);
     let ack = |pid: PacketId, code: ReasonCode| Ack {
         pid,
         reason_code: if fail { code } else { ReasonCode::SUCCESS },

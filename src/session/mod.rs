@@ -9,12 +9,14 @@
 //! # The run loop
 //!
 //! After **every** input (bytes received, a timeout, a command, the transport closing), the
-//! caller drains the outputs:
+//! caller drains the outputs, in this order:
 //!
-//! 1. [`poll_transmit`](ClientSession::poll_transmit): append the bytes owed to the server to a
-//!    buffer and write them to the transport.
-//! 2. [`poll_event`](ClientSession::poll_event) until `None`: messages, completions, the end of
-//!    a connection.
+//! 1. [`poll_event`](ClientSession::poll_event) until `None`: messages, completions, the end of
+//!    a connection. In the default [`AckMode::Auto`], taking a received QoS 1/2 message queues
+//!    its PUBACK or PUBREC, which is why events come before bytes.
+//! 2. [`poll_transmit`](ClientSession::poll_transmit): append the bytes owed to the server to a
+//!    buffer and write them to the transport. (Transmitting can itself produce an event, such as
+//!    a message too large for the server; the next turn of the loop picks it up.)
 //! 3. [`should_close`](ClientSession::should_close): when true, close the transport and call
 //!    [`handle_transport_closed`](ClientSession::handle_transport_closed).
 //! 4. [`poll_timeout`](ClientSession::poll_timeout): wait for input until that instant, then

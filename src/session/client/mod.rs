@@ -318,7 +318,9 @@ impl ClientSession {
     /// [`should_close`](Self::should_close) says to close the transport.
     pub fn disconnect(&mut self, now: Instant, disconnect: Disconnect) -> Result<(), CommandError> {
         self.advance(now);
-        if self.status != Status::Connected {
+        // Before CONNACK too: DISCONNECT is one of the packets a client may send then
+        // ([MQTT-3.1.2-30]), e.g. to give up an authentication exchange.
+        if !matches!(self.status, Status::Connecting | Status::Connected) {
             return Err(CommandError::WrongStatus(self.status));
         }
         if let Some(expiry) = disconnect.properties.session_expiry_interval()
