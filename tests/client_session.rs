@@ -2573,9 +2573,12 @@ fn outbound_aliases_restart_on_each_connection_and_resends_carry_the_topic_mqtt_
 #[test]
 fn aliasing_a_message_with_properties_keeps_them() {
     let mut s = aliases(4, Some(4));
-    let mut props = PublishPropertiesBuilder::default();
-    props.content_type = Some("text/plain".into());
-    let props = props.build().unwrap();
+    let props = PublishPropertiesBuilder {
+        content_type: Some("text/plain".into()),
+        ..Default::default()
+    }
+    .build()
+    .unwrap();
     for _ in 0..2 {
         let m = msg("a", QoS::AtMostOnce).properties(props.clone());
         s.client.publish(s.t(), m).unwrap();
