@@ -102,3 +102,16 @@ pub enum Status {
     /// are being flushed, then the transport should be closed.
     Closing,
 }
+
+#[cfg(test)]
+mod tests {
+    /// A session moves between threads with its connection (an async task, a worker pool).
+    #[test]
+    fn sessions_and_their_outputs_are_send() {
+        fn send<T: Send>() {}
+        send::<super::ClientSession>();
+        send::<super::ClientEvent>();
+        send::<super::Message>();
+        send::<super::PublishError>();
+    }
+}
