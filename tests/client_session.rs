@@ -1028,6 +1028,34 @@ fn refused_incoming_qos2_frees_its_identifier_mqtt_4_3_3_9() {
     assert_eq!(s.sent(), vec![], "waits for the application again");
 }
 
+/// [MQTT-4.3.3-10]: a repeat that arrives while the application still holds the first copy
+/// gets no PUBREC of its own: the application's answer (here a refusal) is the only one.
+#[test]
+fn a_qos2_repeat_while_the_first_waits_for_the_application_gets_its_answer_only() {
+    let mut s = Scripted::connected(Version::V5, manual());
+    let publish = server_publish("t", QosPid::ExactlyOnce(pid(4)));
+    s.feed(Packet::Publish(publish.clone()));
+    let first = token(&s.events()[0]);
+    let mut repeat = publish;
+    repeat.dup = true;
+    s.feed(Packet::Publish(repeat));
+    assert_eq!(s.events(), vec![], "never delivered twice");
+    assert_eq!(s.sent(), vec![]);
+    let now = s.t();
+    s.client
+        .ack(
+            now,
+            first,
+            ReasonCode::UNSPECIFIED_ERROR,
+            AckProperties::default(),
+        )
+        .unwrap();
+    assert_eq!(
+        s.sent(),
+        vec![Packet::PubRec(ack(pid(4), ReasonCode::UNSPECIFIED_ERROR))]
+    );
+}
+
 // ------------------------------------------------------------------------------------------
 // Our Receive Maximum
 

@@ -228,7 +228,17 @@ impl ClientSession {
         };
         if qos == QoS::ExactlyOnce && self.incoming_qos2.contains(pid) {
             // [MQTT-4.3.3-10]: a repeat before PUBREL is answered PUBREC again, never delivered
-            // twice. It joins the ack queue so acks keep arrival order.
+            // twice. It joins the ack queue so acks keep arrival order, unless the first copy is
+            // still waiting for the application there: its PUBREC, with the application's
+            // reason code, answers both.
+            if self
+                .conn
+                .acks
+                .iter()
+                .any(|a| a.pid == pid && a.qos == QoS::ExactlyOnce && a.reply.is_none())
+            {
+                return;
+            }
             let seq = self.next_ack_seq();
             self.conn.acks.push_back(InboundAck {
                 seq,
