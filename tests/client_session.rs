@@ -2012,6 +2012,28 @@ fn full_event_queue_stops_reading_until_polled() {
     assert!(rx.is_empty());
 }
 
+/// Answers waiting for `poll_transmit` count too: a server sending PUBRELs faster than the
+/// caller transmits cannot grow the session's queue past `max_events`.
+#[test]
+fn untransmitted_answers_stop_reading_until_transmitted() {
+    let mut s = Scripted::connected(Version::V5, config().max_events(2));
+    let mut rx = BytesMut::new();
+    for n in 1..=5 {
+        Packet::pub_rel(pid(n))
+            .encode(Version::V5, &mut rx)
+            .unwrap();
+    }
+    s.feed_buf(&mut rx);
+    assert!(!s.client.wants_read());
+    assert_eq!(rx.len(), 3 * 4, "three PUBRELs left unread");
+    assert_eq!(s.sent().len(), 2);
+    s.feed_buf(&mut rx);
+    assert_eq!(s.sent().len(), 2);
+    s.feed_buf(&mut rx);
+    assert_eq!(s.sent().len(), 1);
+    assert!(rx.is_empty());
+}
+
 /// An input with an earlier `now` than one seen before is treated as the latest time.
 #[test]
 fn time_going_backwards_is_treated_as_the_latest_time() {

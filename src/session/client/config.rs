@@ -35,7 +35,8 @@ pub struct ClientConfig {
     pub max_inflight: u16,
     /// Whether PUBLISHes sent to a 5.0 server use topic aliases. Default [`AliasPolicy::Off`].
     pub outbound_aliases: AliasPolicy,
-    /// Events waiting to be polled, at most, before `handle_input` stops reading. Default 1,024.
+    /// Events waiting to be polled, at most, before `handle_input` stops reading; the same bound
+    /// applies to packets waiting for `poll_transmit`. Default 1,024.
     pub max_events: usize,
 }
 

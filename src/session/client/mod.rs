@@ -693,10 +693,14 @@ impl ClientSession {
         self.status == Status::Closing && self.conn.control.is_empty()
     }
 
-    /// False while the event queue is full (`max_events`): [`handle_input`](Self::handle_input)
-    /// then leaves bytes in the buffer until events are polled.
+    /// False while the event queue is full (`max_events`), or as many packets wait for
+    /// [`poll_transmit`](Self::poll_transmit) (answers the server asked for, such as PUBCOMPs):
+    /// [`handle_input`](Self::handle_input) then leaves bytes in the buffer until events are
+    /// polled and bytes transmitted. So what a session holds stays bounded by its configuration
+    /// whatever the server sends.
     pub fn wants_read(&self) -> bool {
         self.events.len() < self.config.max_events
+            && self.conn.control.len() < self.config.max_events
     }
 
     /// The server's limits from the CONNACK of the current connection.
