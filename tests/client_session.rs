@@ -1492,6 +1492,47 @@ fn session_present_0_discards_our_state_mqtt_3_2_2_5() {
     assert_eq!(s.client.inflight(), 1);
 }
 
+/// [MQTT-3.2.2-5] (5.0): when the discarded state holds several messages, the QoS 2 ones are
+/// reported lost in the order they were sent, and the QoS 1 ones go back to the queue in order,
+/// ahead of the messages not sent yet.
+#[test]
+fn discarded_state_keeps_the_order_of_the_messages_mqtt_3_2_2_5() {
+    let mut s = lasting(Version::V5, config());
+    let ids: Vec<_> = [
+        ("a", QoS::ExactlyOnce),
+        ("b", QoS::AtLeastOnce),
+        ("c", QoS::ExactlyOnce),
+        ("d", QoS::AtLeastOnce),
+    ]
+    .into_iter()
+    .map(|(topic, qos)| publish(&mut s, msg(topic, qos)))
+    .collect();
+    assert_eq!(publishes(&s.sent()).len(), 4);
+    publish(&mut s, msg("e", QoS::AtLeastOnce));
+    s.close();
+    s.events();
+    s.connect(resume_connect(Version::V5));
+    s.sent();
+    s.connack(false, ConnAckProperties::default());
+    let lost: Vec<_> = s
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            ClientEvent::PublishFailed {
+                id,
+                reason: PublishFailure::SessionLost,
+            } => Some(id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lost, [ids[0], ids[2]]);
+    let topics: Vec<_> = publishes(&s.sent())
+        .iter()
+        .map(|p| p.topic.to_string())
+        .collect();
+    assert_eq!(topics, ["b", "d", "e"]);
+}
+
 /// [MQTT-3.2.2-4]: Session Present 1 answering Clean Start 1: the client closes (5.0
 /// DISCONNECT 0x82).
 #[test]

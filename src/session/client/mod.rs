@@ -804,11 +804,13 @@ impl ClientSession {
         let lost: Vec<Outgoing> = self.outgoing.drain(..).collect();
         // QoS 1 messages go back to the front of the pending queue, in order: at-least-once
         // allows sending them again. A QoS 2 message may have reached the server: sending it
-        // again could deliver it twice, so the application is told its fate is unknown.
-        for entry in lost.into_iter().rev() {
+        // again could deliver it twice, so the application is told its fate is unknown, in the
+        // order the messages were sent.
+        let mut requeue = Vec::new();
+        for entry in lost {
             self.ids.remove(entry.pid);
             if entry.message.qos == QoS::AtLeastOnce {
-                self.pending.push_front(Pending {
+                requeue.push(Pending {
                     id: entry.id,
                     message: entry.message,
                 });
@@ -818,6 +820,9 @@ impl ClientSession {
                     reason: PublishFailure::SessionLost,
                 });
             }
+        }
+        for pending in requeue.into_iter().rev() {
+            self.pending.push_front(pending);
         }
         self.conn.resend = 0;
     }
