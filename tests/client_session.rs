@@ -1056,6 +1056,46 @@ fn a_qos2_repeat_while_the_first_waits_for_the_application_gets_its_answer_only(
     );
 }
 
+/// [MQTT-4.3.3-10], [MQTT-4.3.3-9]: a repeat that arrives after the application answered the
+/// first copy, while that answer waits behind an earlier message's, gets no PUBREC of its own
+/// either: the server is not told 0x80 and then 0x00 for the same message.
+#[test]
+fn a_qos2_repeat_while_the_first_answer_waits_its_turn_gets_that_answer_only() {
+    let mut s = Scripted::connected(Version::V5, manual());
+    s.feed(Packet::Publish(server_publish(
+        "t",
+        QosPid::AtLeastOnce(pid(1)),
+    )));
+    let publish = server_publish("t", QosPid::ExactlyOnce(pid(4)));
+    s.feed(Packet::Publish(publish.clone()));
+    let events = s.events();
+    let (earlier, first) = (token(&events[0]), token(&events[1]));
+    let now = s.t();
+    s.client
+        .ack(
+            now,
+            first,
+            ReasonCode::UNSPECIFIED_ERROR,
+            AckProperties::default(),
+        )
+        .unwrap();
+    assert_eq!(s.sent(), vec![], "waits for the earlier message's answer");
+    let mut repeat = publish;
+    repeat.dup = true;
+    s.feed(Packet::Publish(repeat));
+    assert_eq!(s.events(), vec![], "never delivered twice");
+    s.client
+        .ack(now, earlier, ReasonCode::SUCCESS, AckProperties::default())
+        .unwrap();
+    assert_eq!(
+        s.sent(),
+        vec![
+            Packet::PubAck(ack(pid(1), ReasonCode::SUCCESS)),
+            Packet::PubRec(ack(pid(4), ReasonCode::UNSPECIFIED_ERROR)),
+        ]
+    );
+}
+
 // ------------------------------------------------------------------------------------------
 // Our Receive Maximum
 

@@ -228,14 +228,15 @@ impl ClientSession {
         };
         if qos == QoS::ExactlyOnce && self.incoming_qos2.contains(pid) {
             // [MQTT-4.3.3-10]: a repeat before PUBREL is answered PUBREC again, never delivered
-            // twice. It joins the ack queue so acks keep arrival order, unless the first copy is
-            // still waiting for the application there: its PUBREC, with the application's
-            // reason code, answers both.
+            // twice. It joins the ack queue so acks keep arrival order, unless a PUBREC for the
+            // identifier is still queued there (the first copy's, waiting for the application
+            // or for the acks before it): that PUBREC, with the application's reason code,
+            // answers both, so the server never hears 0x80 and 0x00 for one message.
             if self
                 .conn
                 .acks
                 .iter()
-                .any(|a| a.pid == pid && a.qos == QoS::ExactlyOnce && a.reply.is_none())
+                .any(|a| a.pid == pid && a.qos == QoS::ExactlyOnce)
             {
                 return;
             }
