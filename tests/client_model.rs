@@ -14,8 +14,11 @@
 //!   QoS 2 reported as `PublishFailed(SessionLost)` (in in-flight order);
 //! - the send quota belongs to the connection: 0 until CONNACK, then the server's Receive
 //!   Maximum, and it keeps its last value after the connection ends;
-//! - a QoS 2 PUBLISH repeated before PUBREL is answered PUBREC (success) in arrival order with
-//!   the other acknowledgements, and never delivered again.
+//! - a QoS 2 PUBLISH repeated before PUBREL is never delivered again; it is answered PUBREC
+//!   (success) in arrival order with the other acknowledgements, unless a PUBREC for that
+//!   identifier is still queued: that one (with the application's code) answers both.
+//! - on 3.1.1 an application's refusal is not on the wire: the PUBREC is plain and the message
+//!   awaits its PUBREL.
 //!
 //! `PROPTEST_CASES` sets the number of cases (default 128, each of 1 to 40 transitions).
 
@@ -450,12 +453,7 @@ impl ReferenceStateMachine for ClientModel {
             repeat: false,
         };
         arms.push((5, (0u8..=2, 1..=SERVER_PIDS).prop_map(new).boxed()));
-        let repeatable: Vec<u16> = m
-            .incoming
-            .keys()
-            .copied()
-            .filter(|p| !m.acks.iter().any(|a| a.pid == *p))
-            .collect();
+        let repeatable: Vec<u16> = m.incoming.keys().copied().collect();
         add(&mut arms, 3, repeatable, ok(), |pid, _| Op::ServerPublish {
             qos: 2,
             pid,
@@ -511,10 +509,7 @@ impl ReferenceStateMachine for ClientModel {
                     && if qos == 0 {
                         !repeat
                     } else if repeat {
-                        // A repeat of a QoS 2 message awaiting PUBREL whose PUBREC is not owed.
-                        qos == 2
-                            && m.incoming.contains_key(&pid)
-                            && !m.acks.iter().any(|a| a.pid == pid)
+                        qos == 2 && m.incoming.contains_key(&pid)
                     } else {
                         m.server_pid_free(pid) && m.server_inflight() < CLIENT_RECEIVE_MAXIMUM
                     }
@@ -599,15 +594,20 @@ impl ReferenceStateMachine for ClientModel {
             Op::PubComp { pid } => m.complete(pid, 0),
             Op::ServerPublish { qos, pid, repeat } => {
                 if repeat {
-                    // [MQTT-4.3.3-10]: PUBREC again, no second delivery.
-                    m.acks.push_back(InAck {
-                        msg: None,
-                        pid,
-                        qos,
-                        reply: Some(true),
-                        polled: true,
-                    });
-                    m.release_acks();
+                    // [MQTT-4.3.3-10]: PUBREC again, no second delivery. While a PUBREC for the
+                    // identifier waits in the queue, that one answers both.
+                    if !m.acks.iter().any(|a| a.pid == pid) {
+                        let reply = Some(true);
+                        let polled = true;
+                        m.acks.push_back(InAck {
+                            msg: None,
+                            pid,
+                            qos,
+                            reply,
+                            polled,
+                        });
+                        m.release_acks();
+                    }
                 } else {
                     let msg = m.next_msg;
                     m.next_msg += 1;
