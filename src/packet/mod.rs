@@ -125,6 +125,11 @@ impl<B: Buffer> Packet<B> {
         header: &FixedHeader,
         version: Version,
     ) -> Result<Packet<B>, DecodeError> {
+        // The most frequent packet is read straight off the slice, without a cursor.
+        if header.packet_type() == PacketType::Publish {
+            let (start, end) = (header.header_len(), header.frame_len());
+            return Publish::read(src, start, end, header.flags(), version).map(Packet::Publish);
+        }
         let r = &mut Reader::new(
             src,
             header.header_len(),
@@ -142,18 +147,12 @@ impl<B: Buffer> Packet<B> {
         header: &FixedHeader,
         version: Version,
     ) -> Result<Packet<B>, DecodeError> {
-        let mut r = Reader::new(
-            &frame,
-            header.header_len(),
-            header.frame_len(),
-            header.packet_type(),
-        );
-        r.defer_rest();
-        let mut packet = Packet::read_body(&mut r, header, version)?;
-        if let (Packet::Publish(publish), Some(range)) = (&mut packet, r.deferred()) {
-            publish.payload = frame.into_slice(range);
+        if header.packet_type() == PacketType::Publish {
+            let (start, end) = (header.header_len(), header.frame_len());
+            return Publish::read_owned(frame, start, end, header.flags(), version)
+                .map(Packet::Publish);
         }
-        Ok(packet)
+        Packet::read(&frame, header, version)
     }
 
     #[inline]
@@ -167,7 +166,9 @@ impl<B: Buffer> Packet<B> {
             // The payload runs to the end of the packet, so nothing can be left over; returning
             // at once lets the packet be built in the caller's slot instead of moved there.
             PacketType::Publish => {
-                return Publish::read(r, header.flags(), version).map(Packet::Publish);
+                let (start, end) = (r.position(), r.end());
+                return Publish::read(r.frame(), start, end, header.flags(), version)
+                    .map(Packet::Publish);
             }
             PacketType::PubAck => Packet::PubAck(Ack::read(r, version)?),
             PacketType::PubRec => Packet::PubRec(Ack::read(r, version)?),
