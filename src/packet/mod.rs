@@ -139,22 +139,6 @@ impl<B: Buffer> Packet<B> {
         Packet::read_body(r, header, version)
     }
 
-    /// Parses a frame the caller owns, moving the frame itself into a PUBLISH payload rather
-    /// than taking a second reference to it.
-    #[inline(always)]
-    pub(crate) fn read_owned(
-        frame: B,
-        header: &FixedHeader,
-        version: Version,
-    ) -> Result<Packet<B>, DecodeError> {
-        if header.packet_type() == PacketType::Publish {
-            let (start, end) = (header.header_len(), header.frame_len());
-            return Publish::read_owned(frame, start, end, header.flags(), version)
-                .map(Packet::Publish);
-        }
-        Packet::read(&frame, header, version)
-    }
-
     #[inline]
     fn read_body(
         r: &mut Reader<'_, B>,
@@ -213,9 +197,7 @@ impl<B: Buffer> Packet<B> {
         }
         match (self, from) {
             // [MQTT-3.3.4-6]
-            (Packet::Publish(p), Side::Client)
-                if p.properties.subscription_identifiers().next().is_some() =>
-            {
+            (Packet::Publish(p), from) if p.breaks_sender_rule(from) => {
                 Some(SenderRule::SubscriptionIdentifierFromClient)
             }
             // [MQTT-3.14.2-2]
@@ -335,12 +317,27 @@ impl<B: Buffer> Packet<B> {
         max: u32,
         dst: &mut BytesMut,
     ) -> Result<usize, EncodeError> {
-        let (remaining, size) = self.measure(version, max)?;
         if let Packet::Publish(p) = self {
-            // Checked in full by `measure`: written in one pass, nothing can fail.
+            // Measured by arithmetic, checked in full, then written in one pass where nothing
+            // can fail.
+            let (remaining, size) = frame_size(p.body_len(version)?, max)?;
             p.write_packet(version, remaining, size, dst);
             return Ok(size);
         }
+        self.encode_other(version, max, dst)
+    }
+
+    /// [`Packet::encode_limited`] for every packet but PUBLISH: a counting pass that checks and
+    /// measures, then the writing pass, undone if it fails. Kept out of line so that the
+    /// PUBLISH path is compiled on its own.
+    #[inline(never)]
+    fn encode_other(
+        &self,
+        version: Version,
+        max: u32,
+        dst: &mut BytesMut,
+    ) -> Result<usize, EncodeError> {
+        let (remaining, size) = self.measure(version, max)?;
         let start = dst.len();
         dst.reserve(size);
         Sink::put_u8(dst, self.first_byte());

@@ -9,7 +9,7 @@ use crate::error::{DecodeError, EncodeError};
 use crate::packet::frame_size;
 use crate::properties::{self, PublishProperties};
 use crate::topic::{self, StringKind, TopicName};
-use crate::types::{PacketId, PacketType, QosPid, Version};
+use crate::types::{PacketId, PacketType, QosPid, Side, Version};
 use bytes::{Bytes, BytesMut};
 use core::fmt;
 
@@ -62,6 +62,13 @@ impl<B: Buffer> Publish<B> {
     /// The flag nibble of the fixed header: DUP, QoS, RETAIN.
     pub(crate) fn flags(&self) -> u8 {
         (self.dup as u8) << 3 | (self.qos.qos() as u8) << 1 | self.retain as u8
+    }
+
+    /// Whether `from` may not send this PUBLISH: a client's carries no Subscription Identifier
+    /// ([MQTT-3.3.4-6]). PUBLISH goes both ways, so this is its only rule on the sender.
+    #[inline]
+    pub(crate) fn breaks_sender_rule(&self, from: Side) -> bool {
+        from == Side::Client && self.properties.subscription_identifiers().next().is_some()
     }
 
     /// Parses the body `src[start..end]`; `flags` were checked with the fixed header (QoS 3, DUP
