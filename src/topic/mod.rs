@@ -184,10 +184,18 @@ pub(crate) enum StringKind {
 /// scan is exact.
 #[inline(always)]
 pub(crate) fn check_bytes(bytes: &[u8], kind: StringKind) -> Result<(), TopicError> {
-    if !any_forbidden(bytes, kind == StringKind::TopicName) {
-        return Ok(());
+    check_bytes_ascii(bytes, kind).map(|_| ())
+}
+
+/// [`check_bytes`], also telling whether every byte is ASCII (then the string is well-formed
+/// UTF-8 without a further check), found in the same pass.
+#[inline(always)]
+pub(crate) fn check_bytes_ascii(bytes: &[u8], kind: StringKind) -> Result<bool, TopicError> {
+    let (forbidden, ascii) = any_forbidden(bytes, kind == StringKind::TopicName);
+    if !forbidden {
+        return Ok(ascii);
     }
-    refuse(bytes, kind)
+    refuse(bytes, kind).map(|()| ascii)
 }
 
 /// The error for a string [`any_forbidden`] flagged: U+0000 first, then wildcards.
@@ -216,10 +224,11 @@ fn has_byte(word: u64, byte: u8) -> u64 {
     x.wrapping_sub(ONES) & !x & HIGHS
 }
 
-/// Whether `bytes` holds a NUL or (when `wildcards`) a `+` or `#`: one test over eight bytes at
-/// a time, without telling which ([`scan`] does, on the error path).
+/// Whether `bytes` holds a NUL or (when `wildcards`) a `+` or `#`, and whether all its bytes are
+/// ASCII: one test over eight bytes at a time, without telling which byte was refused ([`scan`]
+/// does, on the error path).
 #[inline(always)]
-fn any_forbidden(bytes: &[u8], wildcards: bool) -> bool {
+fn any_forbidden(bytes: &[u8], wildcards: bool) -> (bool, bool) {
     // A borrow out of a byte that matched may flag the bytes above it too: the mask is exact
     // only for "some byte matched", which is all this answers.
     let word = |v: u64| {
@@ -233,22 +242,27 @@ fn any_forbidden(bytes: &[u8], wildcards: bool) -> bool {
         }
     };
     if bytes.len() < 8 {
-        return bytes
+        let forbidden = bytes
             .iter()
             .any(|&b| b == 0 || (wildcards && (b | 0x08) == b'+'));
+        return (forbidden, bytes.is_ascii());
     }
-    let mut found = 0;
+    let (mut found, mut high) = (0, 0);
     let mut chunks = bytes.chunks_exact(8);
     for chunk in chunks.by_ref() {
         let mut w = [0u8; 8];
         w.copy_from_slice(chunk);
-        found |= word(u64::from_le_bytes(w));
+        let v = u64::from_le_bytes(w);
+        found |= word(v);
+        high |= v;
     }
     if let (false, Some(tail)) = (chunks.remainder().is_empty(), bytes.last_chunk::<8>()) {
         // The last eight bytes, overlapping bytes already seen: "any" stays exact.
-        found |= word(u64::from_le_bytes(*tail));
+        let v = u64::from_le_bytes(*tail);
+        found |= word(v);
+        high |= v;
     }
-    found & HIGHS != 0
+    (found & HIGHS != 0, high & HIGHS == 0)
 }
 
 /// Whether `bytes` holds a NUL, and (when `wildcards`) a `+` or `#`: eight bytes at a time.
@@ -387,17 +401,17 @@ mod tests {
                     v[pos] = byte;
                     assert_eq!(scan(&v, true), expect, "len {len} pos {pos} byte {byte}");
                     assert_eq!(scan(&v, false).0, expect.0);
-                    assert!(any_forbidden(&v, true), "len {len} pos {pos} byte {byte}");
-                    assert_eq!(any_forbidden(&v, false), expect.0);
+                    assert_eq!(any_forbidden(&v, true), (true, true), "len {len} pos {pos}");
+                    assert_eq!(any_forbidden(&v, false), (expect.0, true));
                 }
                 let mut v = vec![0xC3u8; len];
                 v[pos] = 0xA9;
                 assert_eq!(scan(&v, true), (false, false));
-                assert!(!any_forbidden(&v, true));
+                assert_eq!(any_forbidden(&v, true), (false, false));
             }
         }
         assert_eq!(scan(b"", true), (false, false));
-        assert!(!any_forbidden(b"", true));
+        assert_eq!(any_forbidden(b"", true), (false, true));
     }
 
     /// Bytes close to the ones refused (neighbours of `#` and `+`, bytes differing from them in
@@ -412,9 +426,14 @@ mod tests {
                 ] {
                     let mut v = vec![b'x'; len];
                     v[pos] = byte;
-                    assert!(!any_forbidden(&v, true), "len {len} pos {pos} byte {byte}");
+                    let ascii = byte < 0x80;
+                    let found = any_forbidden(&v, true);
+                    assert_eq!(found, (false, ascii), "len {len} pos {pos} byte {byte}");
                     v[len - 1 - pos] = 0;
-                    assert!(any_forbidden(&v, false), "len {len} pos {pos} byte {byte}");
+                    assert!(
+                        any_forbidden(&v, false).0,
+                        "len {len} pos {pos} byte {byte}"
+                    );
                 }
             }
         }
