@@ -79,14 +79,8 @@ impl FixedHeader {
             return Ok(None);
         };
         let flags = first & 0x0F;
-        let packet_type = match PacketType::from_nibble(first >> 4) {
-            Some(PacketType::Auth) if !version.is_v5() => {
-                return Err(DecodeError::ReservedPacketType(15));
-            }
-            Some(t) => t,
-            None => return Err(DecodeError::ReservedPacketType(0)),
-        };
-        if packet_type == PacketType::Publish {
+        // PUBLISH, the most frequent packet and the only one with variable flags, first.
+        let packet_type = if first >> 4 == PacketType::Publish as u8 {
             let qos = (flags >> 1) & 0b11;
             if qos == 3 {
                 return Err(DecodeError::InvalidQoS); // [MQTT-3.3.1-4]
@@ -94,20 +88,35 @@ impl FixedHeader {
             if qos == 0 && flags & 0b1000 != 0 {
                 return Err(DecodeError::DupOnQos0); // [MQTT-3.3.1-2]
             }
-        } else if flags != packet_type.fixed_flags() {
-            // [MQTT-2.2.2-1] (3.1.1) / [MQTT-2.1.3-1] (5.0)
-            return Err(DecodeError::InvalidFlags {
-                packet: packet_type,
-                flags,
-            });
-        }
-        let rest = buf.get(1..).unwrap_or_default();
-        // A CONNECT announces its own version, which is not known yet: it is framed leniently
-        // here and `Connect::read` refuses a non-minimal length once it has read a 5.0 level.
-        let decoded = if version.is_v5() && packet_type != PacketType::Connect {
-            varint::decode_minimal(rest)?
+            PacketType::Publish
         } else {
-            varint::decode(rest)?
+            let packet_type = match PacketType::from_nibble(first >> 4) {
+                Some(PacketType::Auth) if !version.is_v5() => {
+                    return Err(DecodeError::ReservedPacketType(15));
+                }
+                Some(t) => t,
+                None => return Err(DecodeError::ReservedPacketType(0)),
+            };
+            if flags != packet_type.fixed_flags() {
+                // [MQTT-2.2.2-1] (3.1.1) / [MQTT-2.1.3-1] (5.0)
+                return Err(DecodeError::InvalidFlags {
+                    packet: packet_type,
+                    flags,
+                });
+            }
+            packet_type
+        };
+        let rest = buf.get(1..).unwrap_or_default();
+        let decoded = match rest.first() {
+            // A remaining length below 128 in one byte: complete, and in its shortest form.
+            Some(&len) if len < 0x80 => Some((u32::from(len), 1)),
+            // A CONNECT announces its own version, which is not known yet: it is framed
+            // leniently here and `Connect::read` refuses a non-minimal length once it has read a
+            // 5.0 level.
+            _ if version.is_v5() && packet_type != PacketType::Connect => {
+                varint::decode_minimal(rest)?
+            }
+            _ => varint::decode(rest)?,
         };
         let Some((remaining_length, len)) = decoded else {
             return Ok(None);

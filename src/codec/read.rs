@@ -19,10 +19,6 @@ pub(crate) struct Reader<'a, B: Buffer> {
     pos: usize,
     end: usize,
     packet: PacketType,
-    /// When set, [`Reader::rest_bytes`] leaves the bytes to the caller (who owns the frame) and
-    /// records their range in `deferred` instead.
-    defer_rest: bool,
-    deferred: Option<Range<usize>>,
 }
 
 impl<'a, B: Buffer> Reader<'a, B> {
@@ -37,19 +33,17 @@ impl<'a, B: Buffer> Reader<'a, B> {
             pos: start.min(end),
             end,
             packet,
-            defer_rest: false,
-            deferred: None,
         }
     }
 
-    /// Leave the bytes [`Reader::rest_bytes`] would take to the owner of the frame.
-    pub(crate) fn defer_rest(&mut self) {
-        self.defer_rest = true;
+    /// The frame being read.
+    pub(crate) fn frame(&self) -> &'a B {
+        self.frame
     }
 
-    /// The range [`Reader::rest_bytes`] left to the owner of the frame, if any.
-    pub(crate) fn deferred(&self) -> Option<Range<usize>> {
-        self.deferred.clone()
+    /// The offset of the end of the packet in the frame.
+    pub(crate) fn end(&self) -> usize {
+        self.end
     }
 
     /// The packet type errors are reported for.
@@ -145,17 +139,6 @@ impl<'a, B: Buffer> Reader<'a, B> {
         self.frame.slice(range)
     }
 
-    /// Everything up to the end of the packet, shared with the frame.
-    #[inline]
-    pub(crate) fn rest_bytes(&mut self) -> B {
-        let range = self.rest();
-        if self.defer_rest {
-            self.deferred = Some(range);
-            return B::default();
-        }
-        self.frame.slice(range)
-    }
-
     /// A u16 length followed by that many bytes, as a range of the frame.
     #[inline]
     pub(crate) fn prefixed(&mut self) -> Result<Range<usize>, DecodeError> {
@@ -198,11 +181,17 @@ impl<'a, B: Buffer> Reader<'a, B> {
     }
 
     /// A topic name ([MQTT-3.3.2-2], [MQTT-1.5.4-2]), checked here once; emptiness is the
-    /// caller's rule.
-    #[inline]
+    /// caller's rule. The first field of every PUBLISH, so compiled into its parser rather than
+    /// shared with the other string fields.
+    #[inline(always)]
     pub(crate) fn topic_name(&mut self) -> Result<TopicName<B>, DecodeError> {
-        self.string(StringKind::TopicName)
+        let range = self.prefixed()?;
+        let bytes = self.bytes.get(range.clone()).unwrap_or_default();
+        topic::check_bytes(bytes, StringKind::TopicName)?;
+        self.frame
+            .slice_str(range)
             .map(TopicName::from_checked)
+            .map_err(|_| DecodeError::InvalidUtf8)
     }
 
     /// Ends the packet: bytes left over are malformed.

@@ -125,6 +125,11 @@ impl<B: Buffer> Packet<B> {
         header: &FixedHeader,
         version: Version,
     ) -> Result<Packet<B>, DecodeError> {
+        // The most frequent packet is read straight off the slice, without a cursor.
+        if header.packet_type() == PacketType::Publish {
+            let (start, end) = (header.header_len(), header.frame_len());
+            return Publish::read(src, start, end, header.flags(), version).map(Packet::Publish);
+        }
         let r = &mut Reader::new(
             src,
             header.header_len(),
@@ -132,28 +137,6 @@ impl<B: Buffer> Packet<B> {
             header.packet_type(),
         );
         Packet::read_body(r, header, version)
-    }
-
-    /// Parses a frame the caller owns, moving the frame itself into a PUBLISH payload rather
-    /// than taking a second reference to it.
-    #[inline(always)]
-    pub(crate) fn read_owned(
-        frame: B,
-        header: &FixedHeader,
-        version: Version,
-    ) -> Result<Packet<B>, DecodeError> {
-        let mut r = Reader::new(
-            &frame,
-            header.header_len(),
-            header.frame_len(),
-            header.packet_type(),
-        );
-        r.defer_rest();
-        let mut packet = Packet::read_body(&mut r, header, version)?;
-        if let (Packet::Publish(publish), Some(range)) = (&mut packet, r.deferred()) {
-            publish.payload = frame.into_slice(range);
-        }
-        Ok(packet)
     }
 
     #[inline]
@@ -167,7 +150,9 @@ impl<B: Buffer> Packet<B> {
             // The payload runs to the end of the packet, so nothing can be left over; returning
             // at once lets the packet be built in the caller's slot instead of moved there.
             PacketType::Publish => {
-                return Publish::read(r, header.flags(), version).map(Packet::Publish);
+                let (start, end) = (r.position(), r.end());
+                return Publish::read(r.frame(), start, end, header.flags(), version)
+                    .map(Packet::Publish);
             }
             PacketType::PubAck => Packet::PubAck(Ack::read(r, version)?),
             PacketType::PubRec => Packet::PubRec(Ack::read(r, version)?),
@@ -212,9 +197,7 @@ impl<B: Buffer> Packet<B> {
         }
         match (self, from) {
             // [MQTT-3.3.4-6]
-            (Packet::Publish(p), Side::Client)
-                if p.properties.subscription_identifiers().next().is_some() =>
-            {
+            (Packet::Publish(p), from) if p.breaks_sender_rule(from) => {
                 Some(SenderRule::SubscriptionIdentifierFromClient)
             }
             // [MQTT-3.14.2-2]
@@ -334,12 +317,27 @@ impl<B: Buffer> Packet<B> {
         max: u32,
         dst: &mut BytesMut,
     ) -> Result<usize, EncodeError> {
-        let (remaining, size) = self.measure(version, max)?;
         if let Packet::Publish(p) = self {
-            // Checked in full by `measure`: written in one pass, nothing can fail.
+            // Measured by arithmetic, checked in full, then written in one pass where nothing
+            // can fail.
+            let (remaining, size) = frame_size(p.body_len(version)?, max)?;
             p.write_packet(version, remaining, size, dst);
             return Ok(size);
         }
+        self.encode_other(version, max, dst)
+    }
+
+    /// [`Packet::encode_limited`] for every packet but PUBLISH: a counting pass that checks and
+    /// measures, then the writing pass, undone if it fails. Kept out of line so that the
+    /// PUBLISH path is compiled on its own.
+    #[inline(never)]
+    fn encode_other(
+        &self,
+        version: Version,
+        max: u32,
+        dst: &mut BytesMut,
+    ) -> Result<usize, EncodeError> {
+        let (remaining, size) = self.measure(version, max)?;
         let start = dst.len();
         dst.reserve(size);
         Sink::put_u8(dst, self.first_byte());

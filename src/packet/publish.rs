@@ -8,8 +8,8 @@ use crate::debug::Shortened;
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::frame_size;
 use crate::properties::{self, PublishProperties};
-use crate::topic::TopicName;
-use crate::types::{PacketType, QosPid, Version};
+use crate::topic::{self, StringKind, TopicName};
+use crate::types::{PacketId, PacketType, QosPid, Side, Version};
 use bytes::{Bytes, BytesMut};
 use core::fmt;
 
@@ -64,39 +64,41 @@ impl<B: Buffer> Publish<B> {
         (self.dup as u8) << 3 | (self.qos.qos() as u8) << 1 | self.retain as u8
     }
 
-    /// Parses the body; `flags` were checked with the fixed header (QoS 3, DUP on QoS 0).
+    /// Whether `from` may not send this PUBLISH: a client's carries no Subscription Identifier
+    /// ([MQTT-3.3.4-6]). PUBLISH goes both ways, so this is its only rule on the sender.
     #[inline]
+    pub(crate) fn breaks_sender_rule(&self, from: Side) -> bool {
+        from == Side::Client && self.properties.subscription_identifiers().next().is_some()
+    }
+
+    /// Parses the body `src[start..end]`; `flags` were checked with the fixed header (QoS 3, DUP
+    /// on QoS 0). The payload shares `src`.
+    #[inline(always)]
     pub(crate) fn read(
-        r: &mut Reader<'_, B>,
+        src: &B,
+        start: usize,
+        end: usize,
         flags: u8,
         version: Version,
     ) -> Result<Self, DecodeError> {
-        // [MQTT-3.3.2-1]: the topic name comes first; [MQTT-3.3.2-2]: no wildcards.
-        let topic = r.topic_name()?;
-        // [MQTT-2.3.1-5]: only QoS 1 and 2 carry a packet identifier, never 0 ([MQTT-2.3.1-1]).
-        let qos = match (flags >> 1) & 0b11 {
-            0 => QosPid::AtMostOnce,
-            1 => QosPid::AtLeastOnce(r.packet_id()?),
-            2 => QosPid::ExactlyOnce(r.packet_id()?),
-            _ => return Err(DecodeError::InvalidQoS), // [MQTT-3.3.1-4]
-        };
-        let mut publish = Publish {
-            dup: flags & 0b1000 != 0,
-            qos,
-            retain: flags & 1 != 0,
-            topic,
-            properties: PublishProperties::default(),
-            payload: B::default(),
-        };
-        if version.is_v5() {
-            publish.properties = properties::read(r)?;
-        }
-        // [MQTT-4.7.3-1]; 5.0 §3.3.2.1: an empty topic name needs a Topic Alias.
-        if publish.topic.is_empty() && publish.properties.topic_alias().is_none() {
-            return Err(DecodeError::EmptyTopicName);
-        }
-        publish.payload = r.rest_bytes();
-        Ok(publish)
+        let head = Head::read(src, start, end, flags, version)?;
+        let payload = src.slice(head.payload_start..end);
+        Ok(head.with_payload(flags, payload))
+    }
+
+    /// Parses the body `frame[start..end]` of a frame the caller gives up: the payload is the
+    /// frame itself, narrowed, rather than a second reference to it.
+    #[inline(always)]
+    pub(crate) fn read_owned(
+        frame: B,
+        start: usize,
+        end: usize,
+        flags: u8,
+        version: Version,
+    ) -> Result<Self, DecodeError> {
+        let head = Head::read(&frame, start, end, flags, version)?;
+        let payload = frame.into_slice(head.payload_start..end);
+        Ok(head.with_payload(flags, payload))
     }
 
     /// Checks the packet for `version` and returns its remaining length: the arithmetic of
@@ -135,8 +137,8 @@ impl<B: Buffer> Publish<B> {
 
     /// Appends the whole packet to `dst`, after [`Publish::body_len`] checked it and the caller
     /// turned that into the remaining length and the packet's `size`: one reservation, then the
-    /// fields in order. Nothing can fail here, so the generic writer's dispatch and its
-    /// undo-on-error bookkeeping are skipped.
+    /// head ([`Publish::put_head`]) and the payload. Nothing can fail here, so the generic
+    /// writer's dispatch and its undo-on-error bookkeeping are skipped.
     #[inline]
     pub(crate) fn write_packet(
         &self,
@@ -146,19 +148,58 @@ impl<B: Buffer> Publish<B> {
         dst: &mut BytesMut,
     ) {
         dst.reserve(size);
-        self.write_fixed_header(remaining, dst);
-        let written = self.write(version, dst);
-        // `body_len` ran every check the writer could fail.
-        debug_assert!(written.is_ok());
+        self.put_head(version, remaining, dst);
+        dst.extend_from_slice(self.payload.as_ref());
     }
 
-    /// The fixed header: type and flags, then the remaining length.
+    /// Everything before the payload, already checked by [`Publish::body_len`]: the first byte,
+    /// the remaining length and the topic's length prefix as one fixed-size write, the topic,
+    /// the packet identifier, and on 5.0 the properties. Each write into a `BytesMut` checks its
+    /// capacity, so the fixed-size parts are grouped into as few writes as their layout allows.
     #[inline(always)]
-    fn write_fixed_header(&self, remaining: u32, dst: &mut BytesMut) {
-        Sink::put_u8(dst, (PacketType::Publish as u8) << 4 | self.flags());
-        // `remaining` was measured within the Variable Byte Integer range.
-        let written = dst.put_varint(remaining);
-        debug_assert!(written.is_ok());
+    fn put_head(&self, version: Version, remaining: u32, dst: &mut BytesMut) {
+        let first = (PacketType::Publish as u8) << 4 | self.flags();
+        let topic = self.topic.as_bytes();
+        // At most 65,535 bytes: a `TopicName` is checked for it when made ([MQTT-4.7.3-3]).
+        let topic_len = u16::try_from(topic.len()).unwrap_or(u16::MAX);
+        // `remaining` was measured within the Variable Byte Integer range (1 to 4 bytes).
+        if let Ok(short @ 0..=127) = u8::try_from(remaining) {
+            // The usual small packet: type and flags, a one-byte remaining length and the
+            // topic's length prefix in one write.
+            let [t1, t0] = topic_len.to_be_bytes();
+            dst.put_u32(u32::from_be_bytes([first, short, t1, t0]));
+        } else {
+            dst.put_u8(first);
+            let written = dst.put_varint(remaining);
+            debug_assert!(written.is_ok());
+            dst.put_u16(topic_len);
+        }
+        dst.extend_from_slice(topic);
+        let pid = self.qos.pid().map(|pid| pid.get().to_be_bytes());
+        if !version.is_v5() {
+            if let Some(pid) = pid {
+                dst.put_slice(&pid);
+            }
+            return;
+        }
+        let props = self.properties.as_bytes();
+        // `body_len` measured the Property Length within the Variable Byte Integer range.
+        let props_len = u32::try_from(props.len()).unwrap_or(u32::MAX);
+        match (pid, u8::try_from(props_len)) {
+            // The packet identifier and a one-byte Property Length in one write.
+            (Some([p1, p0]), Ok(short @ 0..=127)) => dst.put_slice(&[p1, p0, short]),
+            (None, Ok(short @ 0..=127)) => dst.put_u8(short),
+            (pid, _) => {
+                if let Some(pid) = pid {
+                    dst.put_slice(&pid);
+                }
+                let written = dst.put_varint(props_len);
+                debug_assert!(written.is_ok());
+            }
+        }
+        if !props.is_empty() {
+            dst.extend_from_slice(props);
+        }
     }
 
     /// Appends everything but the payload to `dst`: the fixed header (whose Remaining Length
@@ -200,9 +241,7 @@ impl<B: Buffer> Publish<B> {
         let (remaining, size) = frame_size(self.body_len(version)?, max)?;
         let header = size - self.payload.as_ref().len();
         dst.reserve(header);
-        self.write_fixed_header(remaining, dst);
-        let written = self.write_head(version, dst);
-        debug_assert!(written.is_ok());
+        self.put_head(version, remaining, dst);
         Ok(header)
     }
 
@@ -225,6 +264,102 @@ impl<B: Buffer> Publish<B> {
             properties::write(&self.properties, s)?;
         }
         Ok(())
+    }
+}
+
+/// A PUBLISH body up to its payload, which starts at `payload_start` and runs to the end of the
+/// packet.
+struct Head<B: Buffer> {
+    topic: TopicName<B>,
+    qos: QosPid,
+    properties: PublishProperties<B>,
+    payload_start: usize,
+}
+
+impl<B: Buffer> Head<B> {
+    /// Reads the fields of `src[start..end]` before the payload, straight off the slice: the
+    /// topic name, the packet identifier and (5.0) the properties.
+    #[inline(always)]
+    fn read(
+        src: &B,
+        start: usize,
+        end: usize,
+        flags: u8,
+        version: Version,
+    ) -> Result<Head<B>, DecodeError> {
+        const END: DecodeError = DecodeError::UnexpectedEnd(PacketType::Publish);
+        let body = src.as_ref().get(start..end).unwrap_or_default();
+        // [MQTT-3.3.2-1]: the topic name comes first.
+        let Some((len, rest)) = body.split_first_chunk::<2>() else {
+            return Err(END);
+        };
+        let topic_len = usize::from(u16::from_be_bytes(*len));
+        let Some(name) = rest.get(..topic_len) else {
+            return Err(END);
+        };
+        // [MQTT-3.3.2-2]: no wildcards; [MQTT-1.5.4-2]: no U+0000. Then well-formed UTF-8
+        // ([MQTT-1.5.4-1]), checked as the string is made.
+        topic::check_bytes(name, StringKind::TopicName)?;
+        let topic_start = start + 2;
+        let mut pos = topic_start + topic_len;
+        let topic = src
+            .slice_str(topic_start..pos)
+            .map_err(|_| DecodeError::InvalidUtf8)?;
+        let rest = rest.get(topic_len..).unwrap_or_default();
+        // [MQTT-2.3.1-5]: only QoS 1 and 2 carry a packet identifier, never 0 ([MQTT-2.3.1-1]).
+        let qos = match (flags >> 1) & 0b11 {
+            0 => QosPid::AtMostOnce,
+            3 => return Err(DecodeError::InvalidQoS), // [MQTT-3.3.1-4]
+            qos => {
+                let Some((pid, _)) = rest.split_first_chunk::<2>() else {
+                    return Err(END);
+                };
+                let pid = PacketId::new(u16::from_be_bytes(*pid))
+                    .ok_or(DecodeError::ZeroPacketId(PacketType::Publish))?;
+                pos += 2;
+                match qos {
+                    1 => QosPid::AtLeastOnce(pid),
+                    _ => QosPid::ExactlyOnce(pid),
+                }
+            }
+        };
+        let properties = match (version.is_v5(), body.get(pos - start)) {
+            (false, _) => PublishProperties::default(),
+            // A Property Length of 0, the usual case: no properties to check.
+            (true, Some(0)) => {
+                pos += 1;
+                PublishProperties::default()
+            }
+            (true, _) => {
+                let mut r = Reader::new(src, pos, end, PacketType::Publish);
+                let properties = properties::read(&mut r)?;
+                pos = r.position();
+                properties
+            }
+        };
+        // [MQTT-4.7.3-1]; 5.0 §3.3.2.1: an empty topic name needs a Topic Alias.
+        if topic_len == 0 && properties.topic_alias().is_none() {
+            return Err(DecodeError::EmptyTopicName);
+        }
+        Ok(Head {
+            topic: TopicName::from_checked(topic),
+            qos,
+            properties,
+            payload_start: pos,
+        })
+    }
+
+    /// The packet, with the flags of its fixed header and its payload.
+    #[inline(always)]
+    fn with_payload(self, flags: u8, payload: B) -> Publish<B> {
+        Publish {
+            dup: flags & 0b1000 != 0,
+            qos: self.qos,
+            retain: flags & 1 != 0,
+            topic: self.topic,
+            properties: self.properties,
+            payload,
+        }
     }
 }
 

@@ -286,8 +286,10 @@ pub(crate) fn check_together(seen: u64) -> Result<(), DecodeError> {
 /// for a topic name, no wildcards.
 #[inline]
 fn check_string(bytes: &[u8], kind: StringKind) -> Result<(), DecodeError> {
-    topic::check_bytes(bytes, kind)?;
-    core::str::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8)?;
+    // ASCII is well-formed UTF-8: the full check runs only on strings with other bytes.
+    if !topic::check_bytes_ascii(bytes, kind)? {
+        core::str::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8)?;
+    }
     Ok(())
 }
 
@@ -440,6 +442,57 @@ mod tests {
         }
         .build()
         .unwrap()
+    }
+
+    /// A User Property block with the name `k` and the value `value`.
+    fn user_property(value: &[u8]) -> Vec<u8> {
+        let mut block = vec![0x26, 0x00, 0x01, b'k'];
+        block.extend_from_slice(&u16::try_from(value.len()).unwrap().to_be_bytes());
+        block.extend_from_slice(value);
+        block
+    }
+
+    /// Strings of every length around the eight-byte steps of the scan: ASCII passes on the
+    /// scan alone, other bytes go through the full UTF-8 check, which refuses ill-formed ones.
+    #[test]
+    fn property_strings_are_checked_as_utf8_mqtt_1_5_4_1() {
+        let check = |value: &[u8]| {
+            validate(
+                &user_property(value),
+                u64::MAX,
+                u64::MAX,
+                PacketType::Publish,
+            )
+        };
+        for len in 0..20 {
+            let ascii = vec![b'a'; len];
+            assert_eq!(check(&ascii), Ok(()), "ascii {len}");
+            for pos in 0..len {
+                let mut v = ascii.clone();
+                v[pos] = 0xFF;
+                assert_eq!(
+                    check(&v),
+                    Err(DecodeError::InvalidUtf8),
+                    "0xFF at {pos} of {len}"
+                );
+                v[pos] = 0xC3; // a lead byte without its continuation
+                assert_eq!(
+                    check(&v),
+                    Err(DecodeError::InvalidUtf8),
+                    "0xC3 at {pos} of {len}"
+                );
+                let mut v = ascii.clone();
+                v.splice(pos..=pos, "é".bytes());
+                assert_eq!(check(&v), Ok(()), "é at {pos} of {len}");
+                let mut v = ascii.clone();
+                v[pos] = 0;
+                assert_eq!(
+                    check(&v),
+                    Err(DecodeError::NullCharacter),
+                    "NUL at {pos} of {len}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -182,8 +182,26 @@ pub(crate) enum StringKind {
 /// well-formedness is checked separately, once, when the string is sliced out of the frame.
 /// `+`, `#` and NUL are ASCII and never appear inside a multi-byte UTF-8 sequence, so a byte
 /// scan is exact.
-#[inline]
+#[inline(always)]
 pub(crate) fn check_bytes(bytes: &[u8], kind: StringKind) -> Result<(), TopicError> {
+    check_bytes_ascii(bytes, kind).map(|_| ())
+}
+
+/// [`check_bytes`], also telling whether every byte is ASCII (then the string is well-formed
+/// UTF-8 without a further check), found in the same pass.
+#[inline(always)]
+pub(crate) fn check_bytes_ascii(bytes: &[u8], kind: StringKind) -> Result<bool, TopicError> {
+    let (forbidden, ascii) = any_forbidden(bytes, kind == StringKind::TopicName);
+    if !forbidden {
+        return Ok(ascii);
+    }
+    refuse(bytes, kind).map(|()| ascii)
+}
+
+/// The error for a string [`any_forbidden`] flagged: U+0000 first, then wildcards.
+#[cold]
+#[inline(never)]
+fn refuse(bytes: &[u8], kind: StringKind) -> Result<(), TopicError> {
     let (nul, wildcard) = scan(bytes, kind == StringKind::TopicName);
     if nul {
         // [MQTT-1.5.3-2] (3.1.1) / [MQTT-1.5.4-2] (5.0), [MQTT-4.7.3-2]
@@ -204,6 +222,47 @@ const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
 fn has_byte(word: u64, byte: u8) -> u64 {
     let x = word ^ (ONES * u64::from(byte));
     x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// Whether `bytes` holds a NUL or (when `wildcards`) a `+` or `#`, and whether all its bytes are
+/// ASCII: one test over eight bytes at a time, without telling which byte was refused ([`scan`]
+/// does, on the error path).
+#[inline(always)]
+fn any_forbidden(bytes: &[u8], wildcards: bool) -> (bool, bool) {
+    // A borrow out of a byte that matched may flag the bytes above it too: the mask is exact
+    // only for "some byte matched", which is all this answers.
+    let word = |v: u64| {
+        let nul = v.wrapping_sub(ONES) & !v;
+        if wildcards {
+            // `#` (0x23) and `+` (0x2B) differ only in bit 3: both become 0x2B, then 0.
+            let w = (v | (ONES * 0x08)) ^ (ONES * u64::from(b'+'));
+            nul | (w.wrapping_sub(ONES) & !w)
+        } else {
+            nul
+        }
+    };
+    if bytes.len() < 8 {
+        let forbidden = bytes
+            .iter()
+            .any(|&b| b == 0 || (wildcards && (b | 0x08) == b'+'));
+        return (forbidden, bytes.is_ascii());
+    }
+    let (mut found, mut high) = (0, 0);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in chunks.by_ref() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(w);
+        found |= word(v);
+        high |= v;
+    }
+    if let (false, Some(tail)) = (chunks.remainder().is_empty(), bytes.last_chunk::<8>()) {
+        // The last eight bytes, overlapping bytes already seen: "any" stays exact.
+        let v = u64::from_le_bytes(*tail);
+        found |= word(v);
+        high |= v;
+    }
+    (found & HIGHS != 0, high & HIGHS == 0)
 }
 
 /// Whether `bytes` holds a NUL, and (when `wildcards`) a `+` or `#`: eight bytes at a time.
@@ -342,13 +401,42 @@ mod tests {
                     v[pos] = byte;
                     assert_eq!(scan(&v, true), expect, "len {len} pos {pos} byte {byte}");
                     assert_eq!(scan(&v, false).0, expect.0);
+                    assert_eq!(any_forbidden(&v, true), (true, true), "len {len} pos {pos}");
+                    assert_eq!(any_forbidden(&v, false), (expect.0, true));
                 }
                 let mut v = vec![0xC3u8; len];
                 v[pos] = 0xA9;
                 assert_eq!(scan(&v, true), (false, false));
+                assert_eq!(any_forbidden(&v, true), (false, false));
             }
         }
         assert_eq!(scan(b"", true), (false, false));
+        assert_eq!(any_forbidden(b"", true), (false, true));
+    }
+
+    /// Bytes close to the ones refused (neighbours of `#` and `+`, bytes differing from them in
+    /// one bit, 0x01, 0x7F, 0x80, 0xFF) pass the combined
+    /// test at every position and length, so its borrows never flag a byte that is allowed.
+    #[test]
+    fn combined_scan_flags_only_forbidden_bytes() {
+        for len in 1..40 {
+            for pos in 0..len {
+                for byte in [
+                    b'"', b'$', b'*', b',', b'/', b'c', b'k', 0x01, 0x7F, 0x80, 0xFF,
+                ] {
+                    let mut v = vec![b'x'; len];
+                    v[pos] = byte;
+                    let ascii = byte < 0x80;
+                    let found = any_forbidden(&v, true);
+                    assert_eq!(found, (false, ascii), "len {len} pos {pos} byte {byte}");
+                    v[len - 1 - pos] = 0;
+                    assert!(
+                        any_forbidden(&v, false).0,
+                        "len {len} pos {pos} byte {byte}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
