@@ -5,7 +5,7 @@
 //! Checked after every step, by a monitor that decodes the client's bytes with the codec alone:
 //! - every byte the client transmits decodes, as whole packets of the connection's version,
 //!   none larger than the server's Maximum Packet Size;
-//! - only CONNECT and AUTH before CONNACK; nothing after a DISCONNECT;
+//! - only CONNECT, AUTH and DISCONNECT before CONNACK; nothing after a DISCONNECT;
 //! - a new QoS 1/2 PUBLISH (DUP 0) never uses an identifier in flight; a SUBSCRIBE or
 //!   UNSUBSCRIBE neither; a resent PUBLISH (DUP 1) uses one that is;
 //! - no more QoS 1/2 PUBLISHes outstanding than the server's Receive Maximum;
@@ -435,8 +435,12 @@ fn transmit_and_check(s: &mut ClientSession, m: &mut Monitor, now: Instant) {
             m.max_packet_size
         );
         if !m.connack_seen {
+            // [MQTT-3.1.2-30]: CONNECT, then only AUTH or DISCONNECT until CONNACK.
             assert!(
-                matches!(packet, Packet::Connect(_) | Packet::Auth(_)),
+                matches!(
+                    packet,
+                    Packet::Connect(_) | Packet::Auth(_) | Packet::Disconnect(_)
+                ),
                 "{:?} before CONNACK",
                 packet.packet_type()
             );
