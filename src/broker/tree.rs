@@ -185,7 +185,7 @@ impl<K: Copy> Matches<K> {
 impl<K: Ord + Copy> Matches<K> {
     /// Adds the subscriptions of `subs` that deliver to `publisher`'s message.
     fn collect(&mut self, subs: &Subs<K>, publisher: Option<K>) {
-        // [MQTT-3.8.3-3]: a No Local subscription gets nothing its own connection published.
+        // [MQTT-3.8.3-3] (5.0): a No Local subscription gets nothing its own client published.
         let keep = |k: &K, s: &Subscription| !(s.options.no_local && publisher == Some(*k));
         for (k, s) in subs.plain.iter().filter(|(k, s)| keep(k, s)) {
             self.hits.push(hit(*k, s));
@@ -562,8 +562,9 @@ impl<K: Ord + Copy> SubscriptionTree<K> {
     /// shared groups ([`Matches`]). `out` is cleared first.
     ///
     /// A subscription with No Local does not match its own subscriber's messages
-    /// ([MQTT-3.8.3-3]). The empty topic name (a Topic Alias stands for the topic) matches
-    /// nothing. The text is not checked again: pass a valid topic name.
+    /// ([MQTT-3.8.3-3] 5.0: the rule compares Client Identifiers, so `K` should identify the
+    /// client, as a session id does). The empty topic name (a Topic Alias stands for the topic)
+    /// matches nothing. The text is not checked again: pass a valid topic name.
     pub fn matches_into(&self, topic: &str, publisher: Option<K>, out: &mut Matches<K>) {
         out.clear();
         if topic.is_empty() {
