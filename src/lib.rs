@@ -32,6 +32,10 @@
 //! is enough. With the `tokio-util` feature, `MqttCodec` frames a tokio
 //! socket into packets (`examples/tokio_client.rs`).
 //!
+//! With the `broker` feature, `mqtt_wire::broker` has the data structures of a sans-IO broker
+//! core: a subscription tree that answers who gets a copy of each message, and a
+//! retained-message store.
+//!
 //! ## Decoding a stream
 //!
 //! ```
@@ -129,6 +133,8 @@ extern crate std;
 
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
+#[cfg(feature = "broker")]
+pub mod broker;
 mod buffer;
 mod codec;
 mod debug;
