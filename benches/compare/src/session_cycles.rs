@@ -167,8 +167,9 @@ pub fn ack(kind: u8, pid: [u8; 2]) -> [u8; 4] {
     [kind, 0x02, pid[0], pid[1]]
 }
 
-/// Runs `cycle` on a client given three closures: publish a message of a QoS (its bytes go to
-/// the transmit buffer), feed bytes, and read the pid of the PUBLISH just sent.
+/// The body of every client's `run`: the client has `publish(qos, &mut Outcome)` (command in,
+/// bytes to `tx`), `input(&[u8], &mut Outcome)` (bytes in, replies to `tx`), the transmit
+/// buffer `tx` and the server's PUBLISH bytes `inbound_qos0` / `inbound_qos1`.
 macro_rules! run_cycle {
     ($self:ident, $cycle:ident) => {{
         let mut out = Outcome::default();
@@ -276,10 +277,8 @@ mod mqtt_wire_session {
             while let Some(event) = self.client.poll_event() {
                 match event {
                     ClientEvent::Published { .. } => out.completed += 1,
-                    ClientEvent::Message { publish, .. } => {
-                        if publish.payload.len() == 64 {
-                            out.received += 1;
-                        }
+                    ClientEvent::Message { publish, .. } if publish.payload.len() == 64 => {
+                        out.received += 1
                     }
                     _ => {}
                 }
@@ -361,10 +360,8 @@ mod rumqttc_v4 {
             while let Some(event) = self.state.events.pop_front() {
                 match event {
                     Event::Incoming(Packet::PubAck(_) | Packet::PubComp(_)) => out.completed += 1,
-                    Event::Incoming(Packet::Publish(p)) => {
-                        if p.payload.len() == 64 {
-                            out.received += 1;
-                        }
+                    Event::Incoming(Packet::Publish(p)) if p.payload.len() == 64 => {
+                        out.received += 1
                     }
                     _ => {}
                 }
@@ -472,10 +469,8 @@ mod rumqttc_v5 {
             while let Some(event) = self.state.events.pop_front() {
                 match event {
                     Event::Incoming(Packet::PubAck(_) | Packet::PubComp(_)) => out.completed += 1,
-                    Event::Incoming(Packet::Publish(p)) => {
-                        if p.payload.len() == 64 {
-                            out.received += 1;
-                        }
+                    Event::Incoming(Packet::Publish(p)) if p.payload.len() == 64 => {
+                        out.received += 1
                     }
                     _ => {}
                 }
@@ -633,16 +628,8 @@ mod protocol_core {
                         | Packet::V3_1_1Pubcomp(_)
                         | Packet::V5_0Puback(_)
                         | Packet::V5_0Pubcomp(_) => out.completed += 1,
-                        Packet::V3_1_1Publish(p) => {
-                            if p.payload().len() == 64 {
-                                out.received += 1;
-                            }
-                        }
-                        Packet::V5_0Publish(p) => {
-                            if p.payload().len() == 64 {
-                                out.received += 1;
-                            }
-                        }
+                        Packet::V3_1_1Publish(p) if p.payload().len() == 64 => out.received += 1,
+                        Packet::V5_0Publish(p) if p.payload().len() == 64 => out.received += 1,
                         _ => {}
                     },
                     Event::NotifyError(e) => panic!("mqtt-protocol-core: {e:?}"),
