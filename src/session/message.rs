@@ -91,6 +91,20 @@ impl Message {
     }
 }
 
+impl Message {
+    /// The message back from a PUBLISH [`Message::into_publish`] made: no reference count is
+    /// touched.
+    pub(crate) fn from_publish(publish: Publish) -> Message {
+        Message {
+            topic: publish.topic,
+            payload: publish.payload,
+            qos: publish.qos.qos(),
+            retain: publish.retain,
+            properties: publish.properties,
+        }
+    }
+}
+
 fn qos_pid(qos: QoS, pid: Option<crate::PacketId>) -> QosPid {
     match (qos, pid) {
         (QoS::AtLeastOnce, Some(pid)) => QosPid::AtLeastOnce(pid),

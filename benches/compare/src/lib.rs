@@ -970,3 +970,5 @@ pub mod encode {
 
 #[cfg(feature = "mqtt-wire")]
 pub mod mqtt_wire_adapter;
+
+pub mod session_cycles;

@@ -449,7 +449,14 @@ impl ClientSession {
     /// A QoS 1/2 flow is done: identifier free, one more unit of send quota ([MQTT-4.9.0-1]
     /// §4.9), event.
     fn complete(&mut self, index: usize, reason: ReasonCode, properties: AckProperties) {
-        let Some(entry) = self.outgoing.remove(index) else {
+        // Acks mostly come in order: the oldest flow is the usual one, and popping it moves
+        // nothing else.
+        let entry = if index == 0 {
+            self.outgoing.pop_front()
+        } else {
+            self.outgoing.remove(index)
+        };
+        let Some(entry) = entry else {
             return;
         };
         self.ids.remove(entry.pid);

@@ -391,7 +391,8 @@ impl ClientSession {
                 return Err(PublishError::RetainNotSupported(message)); // [MQTT-3.2.2-14]
             }
         }
-        let size = self.publish_size(&message)?;
+        let (message, size) = self.publish_size(message);
+        let size = size?;
         let max = self.peer_max_packet_size();
         if size > u64::from(max) {
             // [MQTT-3.2.2-15]
@@ -410,18 +411,22 @@ impl ClientSession {
         Ok(id)
     }
 
-    /// The encoded size of `message` as a first transmission, or why it cannot be encoded.
-    fn publish_size(&self, message: &Message) -> Result<u64, PublishError> {
-        let publish = message.to_publish(Some(PacketId::MIN), false);
-        let len = Packet::Publish(publish)
-            .encoded_len(self.version)
-            .map_err(|e| match e {
-                crate::EncodeError::PacketTooLarge { size, max } => {
-                    PublishError::TooLarge { size, max }
-                }
-                other => PublishError::Invalid(other),
-            })?;
-        Ok(len as u64)
+    /// The encoded size of `message` as a first transmission, or why it cannot be encoded. It is
+    /// measured as a PUBLISH made of the message's own fields, moved in and handed back: no
+    /// reference count is touched.
+    fn publish_size(&self, message: Message) -> (Message, Result<u64, PublishError>) {
+        let publish = message.into_publish(Some(PacketId::MIN));
+        let len = publish
+            .body_len(self.version)
+            .and_then(|body| crate::packet::frame_size(body, crate::MAX_PACKET_SIZE));
+        let len = match len {
+            Ok((_, size)) => Ok(size as u64),
+            Err(crate::EncodeError::PacketTooLarge { size, max }) => {
+                Err(PublishError::TooLarge { size, max })
+            }
+            Err(other) => Err(PublishError::Invalid(other)),
+        };
+        (Message::from_publish(publish), len)
     }
 
     fn peer_max_packet_size(&self) -> u32 {

@@ -1,7 +1,7 @@
 //! Bytes for the server: control packets, resends, then new messages.
 
-use super::{ClientEvent, ClientSession, OutAlias, Outgoing, PublishFailure};
-use crate::session::{Instant, Status};
+use super::{ClientEvent, ClientSession, OutAlias, Outgoing, Pending, PublishFailure};
+use crate::session::{Instant, Message, Status};
 use crate::{
     AckProperties, BytesMut, EncodeError, Packet, Publish, PublishProperties, QoS, TopicName,
 };
@@ -131,18 +131,32 @@ impl ClientSession {
                 break;
             };
             if let Some(pid) = pid {
+                let Pending { id, message } = pending;
                 // [MQTT-4.3.2-2] / [MQTT-4.3.3-2]: the first transmission has DUP 0.
-                let publish = pending.message.to_publish(Some(pid), false);
-                let (publish, undo) = self.with_alias(publish);
-                match self.encoder.encode(&Packet::Publish(publish), tx) {
+                let (message, result, undo) = if self.conn.out_alias_max == 0 {
+                    // Without aliases the PUBLISH is the message's own fields, moved in and taken
+                    // back after encoding: no reference count is touched.
+                    let packet = Packet::Publish(message.into_publish(Some(pid)));
+                    let result = self.encoder.encode(&packet, tx);
+                    let Packet::Publish(publish) = packet else {
+                        break; // not reached: the packet was made a PUBLISH just above
+                    };
+                    (Message::from_publish(publish), result, AliasUndo::Nothing)
+                } else {
+                    let publish = message.to_publish(Some(pid), false);
+                    let (publish, undo) = self.with_alias(publish);
+                    let result = self.encoder.encode(&Packet::Publish(publish), tx);
+                    (message, result, undo)
+                };
+                match result {
                     Ok(_) => {
                         self.ids.insert(pid);
                         self.cursor = pid;
                         self.conn.send_quota -= 1;
                         self.outgoing.push_back(Outgoing {
-                            id: pending.id,
+                            id,
                             pid,
-                            message: pending.message,
+                            message,
                             released: false,
                             sent: true,
                         });
@@ -150,7 +164,7 @@ impl ClientSession {
                     Err(e) => {
                         self.undo_alias(undo);
                         self.push_event(ClientEvent::PublishFailed {
-                            id: pending.id,
+                            id,
                             reason: failure(e),
                         });
                     }
