@@ -225,6 +225,28 @@ impl Decoder {
         if src.len() < frame_len {
             return Ok(None);
         }
+        if frame_len == 4 {
+            // The short form of the four PUBLISH acknowledgements (packet identifier only) is
+            // the most frequent packet after PUBLISH: read in place, no frame is split off.
+            let kind = header.packet_type();
+            if let (true, Some(&[hi, lo])) = (is_publish_ack(kind), src.get(2..4)) {
+                // The frame is consumed whether it decodes or not, as on the general path.
+                bytes::Buf::advance(src, 4);
+                let pid = crate::PacketId::new(u16::from_be_bytes([hi, lo]))
+                    .ok_or(DecodeError::ZeroPacketId(kind))?;
+                let ack = crate::packet::Ack {
+                    pid,
+                    reason_code: crate::ReasonCode::SUCCESS,
+                    properties: Default::default(),
+                };
+                return Ok(Some(match kind {
+                    PacketType::PubAck => Packet::PubAck(ack),
+                    PacketType::PubRec => Packet::PubRec(ack),
+                    PacketType::PubRel => Packet::PubRel(ack),
+                    _ => Packet::PubComp(ack),
+                }));
+            }
+        }
         let frame = src.split_to(frame_len).freeze();
         if header.packet_type() == PacketType::Publish {
             // The most frequent packet, built where it is returned: its one rule on the sender
@@ -275,6 +297,13 @@ impl Decoder {
         }
         Ok(())
     }
+}
+
+const fn is_publish_ack(kind: PacketType) -> bool {
+    matches!(
+        kind,
+        PacketType::PubAck | PacketType::PubRec | PacketType::PubRel | PacketType::PubComp
+    )
 }
 
 /// Encodes packets for one version, refusing any larger than a maximum packet size (for
