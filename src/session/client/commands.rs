@@ -1,0 +1,267 @@
+//! Commands: what the application asks of the session. Mistakes and back-pressure come back
+//! as an `Err` at once, with nothing queued.
+
+use super::{ClientSession, Pending, Request};
+use crate::session::{AckToken, CommandError, Instant, Message, PublishError, PublishId, Status};
+use crate::{
+    Auth, Packet, PacketId, QoS, ReasonCode, Subscribe, SubscribeFilters, SubscribeProperties,
+    Unsubscribe, UnsubscribeFilters, UnsubscribeProperties,
+};
+
+impl ClientSession {
+    /// Queues an application message. Returns the id its completion event will carry
+    /// (`Published` for QoS 1 and 2; QoS 0 messages have no completion event).
+    ///
+    /// The message waits in a bounded FIFO until it can be sent: after CONNACK, within the
+    /// server's Receive Maximum ([MQTT-3.3.4-7]), and with a free packet identifier
+    /// ([MQTT-2.2.1-3]); QoS 0 messages keep their place in the same FIFO. A message may be
+    /// published while no connection is open; it is sent on the next one.
+    ///
+    /// Refused at once, the message handed back where it can be retried:
+    /// - `Blocked`: the pending queue holds `max_pending` messages;
+    /// - when the server's CONNACK is known: QoS above its Maximum QoS ([MQTT-3.2.2-11]), RETAIN
+    ///   without Retain Available ([MQTT-3.2.2-14]), larger than its Maximum Packet Size
+    ///   ([MQTT-3.2.2-15]);
+    /// - `Invalid`: a Topic Alias or Subscription Identifier in the properties, or a message
+    ///   the version cannot carry (properties on 3.1.1).
+    pub fn publish(&mut self, now: Instant, message: Message) -> Result<PublishId, PublishError> {
+        self.advance(now);
+        if message.properties.topic_alias().is_some() {
+            return Err(PublishError::Invalid(
+                crate::EncodeError::InvalidPropertyValue(crate::PropertyId::TopicAlias),
+            ));
+        }
+        if message
+            .properties
+            .subscription_identifiers()
+            .next()
+            .is_some()
+        {
+            // [MQTT-3.3.4-6]
+            return Err(PublishError::Invalid(
+                crate::EncodeError::SubscriptionIdentifierFromClient,
+            ));
+        }
+        if let Some(n) = &self.conn.negotiated {
+            if message.qos > n.maximum_qos {
+                // [MQTT-3.2.2-11]
+                return Err(PublishError::QosNotSupported {
+                    max: n.maximum_qos,
+                    message,
+                });
+            }
+            if message.retain && !n.retain_available {
+                return Err(PublishError::RetainNotSupported(message)); // [MQTT-3.2.2-14]
+            }
+        }
+        let (message, size) = self.publish_size(message);
+        let size = size?;
+        let max = self.peer_max_packet_size();
+        if size > u64::from(max) {
+            // [MQTT-3.2.2-15]
+            return Err(PublishError::TooLarge {
+                size,
+                max: u64::from(max),
+            });
+        }
+        if self.pending.len() >= self.config.max_pending {
+            self.writable_owed = true;
+            return Err(PublishError::Blocked(message));
+        }
+        let id = PublishId(self.next_publish);
+        self.next_publish += 1;
+        self.pending.push_back(Pending { id, message });
+        Ok(id)
+    }
+
+    /// The encoded size of `message` as a first transmission, or why it cannot be encoded. It is
+    /// measured as a PUBLISH made of the message's own fields, moved in and handed back: no
+    /// reference count is touched.
+    fn publish_size(&self, message: Message) -> (Message, Result<u64, PublishError>) {
+        let publish = message.into_publish(Some(PacketId::MIN));
+        let len = publish
+            .body_len(self.version)
+            .and_then(|body| crate::packet::frame_size(body, crate::MAX_PACKET_SIZE));
+        let len = match len {
+            Ok((_, size)) => Ok(size as u64),
+            Err(crate::EncodeError::PacketTooLarge { size, max }) => {
+                Err(PublishError::TooLarge { size, max })
+            }
+            Err(other) => Err(PublishError::Invalid(other)),
+        };
+        (Message::from_publish(publish), len)
+    }
+
+    fn peer_max_packet_size(&self) -> u32 {
+        self.conn
+            .negotiated
+            .as_ref()
+            .and_then(|n| n.maximum_packet_size)
+            .unwrap_or(crate::MAX_PACKET_SIZE)
+    }
+
+    /// Subscribes to `filters`. Returns the packet identifier the `Subscribed` event will carry.
+    ///
+    /// Needs a connection (sent after CONNACK when made before it). Refused when the server said
+    /// it does not support wildcards, subscription identifiers or shared subscriptions (5.0
+    /// CONNACK, §3.2.2.3.11-13), when all packet identifiers are in use, or when the packet does
+    /// not encode.
+    pub fn subscribe(
+        &mut self,
+        now: Instant,
+        filters: SubscribeFilters,
+        properties: SubscribeProperties,
+    ) -> Result<PacketId, CommandError> {
+        self.advance(now);
+        self.check_can_request()?;
+        if let Some(what) = self
+            .conn
+            .negotiated
+            .as_ref()
+            .and_then(|n| n.refuses(&filters, &properties))
+        {
+            return Err(CommandError::NotAvailable { what });
+        }
+        let count = filters.len();
+        let pid = self.allocate_pid().ok_or(CommandError::Exhausted)?;
+        let packet = Packet::Subscribe(Subscribe {
+            pid,
+            properties,
+            filters,
+        });
+        self.queue_request(packet, pid, true, count)
+    }
+
+    /// Unsubscribes from `filters`. Returns the packet identifier the `Unsubscribed` event will
+    /// carry. Needs a connection, as [`subscribe`](Self::subscribe).
+    pub fn unsubscribe(
+        &mut self,
+        now: Instant,
+        filters: UnsubscribeFilters,
+        properties: UnsubscribeProperties,
+    ) -> Result<PacketId, CommandError> {
+        self.advance(now);
+        self.check_can_request()?;
+        let count = filters.len();
+        let pid = self.allocate_pid().ok_or(CommandError::Exhausted)?;
+        let packet = Packet::Unsubscribe(Unsubscribe {
+            pid,
+            properties,
+            filters,
+        });
+        self.queue_request(packet, pid, false, count)
+    }
+
+    fn check_can_request(&self) -> Result<(), CommandError> {
+        match self.status {
+            Status::Connecting | Status::Connected => Ok(()),
+            other => Err(CommandError::WrongStatus(other)),
+        }
+    }
+
+    fn queue_request(
+        &mut self,
+        packet: Packet,
+        pid: PacketId,
+        subscribe: bool,
+        filters: usize,
+    ) -> Result<PacketId, CommandError> {
+        let size = packet
+            .encoded_len(self.version)
+            .map_err(CommandError::Encode)?;
+        let max = self.peer_max_packet_size();
+        if size as u64 > u64::from(max) {
+            return Err(CommandError::Encode(crate::EncodeError::PacketTooLarge {
+                size: size as u64,
+                max: u64::from(max),
+            }));
+        }
+        self.ids.insert(pid);
+        self.cursor = pid;
+        self.conn.requests.push(Request {
+            pid,
+            subscribe,
+            filters,
+        });
+        if self.status == Status::Connected {
+            self.conn.control.push_back(packet);
+        } else {
+            self.conn.early.push_back(packet);
+        }
+        Ok(pid)
+    }
+
+    /// Acknowledges a received QoS 1 or 2 message in [`AckMode::Manual`](crate::session::AckMode):
+    /// PUBACK (QoS 1) or PUBREC (QoS 2) with `reason` (5.0; 3.1.1 has no reason codes and sends
+    /// the plain ack) and `properties`. Acknowledgements leave in the order the messages arrived
+    /// ([MQTT-4.6.0-2], [MQTT-4.6.0-3]): this one waits for those before it. A QoS 2 message
+    /// refused with a code of 0x80 or more is finished: a later PUBLISH with its identifier is a
+    /// new message ([MQTT-4.3.3-9]).
+    ///
+    /// Properties that would make the ack larger than the server's Maximum Packet Size are left
+    /// out ([MQTT-3.4.2-2], [MQTT-3.5.2-2]).
+    pub fn ack(
+        &mut self,
+        now: Instant,
+        token: AckToken,
+        reason: ReasonCode,
+        properties: crate::AckProperties,
+    ) -> Result<(), CommandError> {
+        self.advance(now);
+        if token.connection != self.conn.id || self.status != Status::Connected {
+            return Err(CommandError::UnknownToken);
+        }
+        let Some(entry) = self
+            .conn
+            .acks
+            .iter_mut()
+            .find(|a| a.seq == token.seq && a.reply.is_none())
+        else {
+            return Err(CommandError::UnknownToken);
+        };
+        let packet_type = match entry.qos {
+            QoS::ExactlyOnce => crate::PacketType::PubRec,
+            _ => crate::PacketType::PubAck,
+        };
+        if self.version.is_v5() && !reason.is_valid_for(packet_type) {
+            return Err(CommandError::Encode(
+                crate::EncodeError::InvalidReasonCode {
+                    packet: packet_type,
+                    code: reason,
+                },
+            ));
+        }
+        entry.reply = Some((reason, properties));
+        self.release_acks();
+        Ok(())
+    }
+
+    /// Sends AUTH (5.0 enhanced authentication): reason 0x18 to continue an exchange the server
+    /// started with its own AUTH ([MQTT-4.12.0-3]), or 0x19 to start re-authentication after
+    /// CONNACK (§4.12.1). The Authentication Method must be the CONNECT's ([MQTT-4.12.0-5]).
+    pub fn auth(&mut self, now: Instant, auth: Auth) -> Result<(), CommandError> {
+        self.advance(now);
+        if !self.version.is_v5() {
+            return Err(CommandError::NotAvailable { what: "AUTH" });
+        }
+        let method = auth.properties.authentication_method();
+        match (&self.conn.auth_method, method) {
+            (Some(ours), Some(m)) if ours.as_ref() as &str == m => {}
+            _ => {
+                // [MQTT-4.12.0-5]
+                return Err(CommandError::NotAvailable {
+                    what: "AUTH without the CONNECT's Authentication Method",
+                });
+            }
+        }
+        if !matches!(self.status, Status::Connecting | Status::Connected) {
+            return Err(CommandError::WrongStatus(self.status));
+        }
+        let packet = Packet::Auth(auth);
+        packet
+            .encoded_len(self.version)
+            .map_err(CommandError::Encode)?;
+        self.conn.control.push_back(packet);
+        Ok(())
+    }
+}
