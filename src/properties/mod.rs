@@ -496,6 +496,12 @@ mod tests {
             "[(AuthenticationMethod, String(\"M\")), (AuthenticationData, Binary(<6 bytes>))] \
              {authentication_method: \"M\", authentication_data: <6 bytes>}"
         );
+        // Binary Data other than Authentication Data keeps its first bytes in a set's `Debug`.
+        let text = alloc::format!("{:?}", publish_set());
+        assert!(
+            text.contains(r#"(CorrelationData, Binary(<2 bytes: b"\x00\xff">))"#),
+            "{text}"
+        );
     }
 
     #[test]
