@@ -460,6 +460,40 @@ mod tests {
         assert_eq!(ids, [&order[..], &[SubscriptionIdentifier; 2]].concat());
     }
 
+    /// Two and Four Byte Integers are big-endian (§1.5.2, §1.5.3 of 5.0): the first byte is the
+    /// most significant, for the checks of a decoded block and for its accessors alike.
+    #[test]
+    fn multi_byte_integers_are_read_most_significant_byte_first() {
+        let set = PublishPropertiesBuilder {
+            message_expiry_interval: Some(0x0102_0304),
+            topic_alias: Some(0x0A0B),
+            ..Default::default()
+        }
+        .build()
+        .unwrap();
+        assert_eq!(set.as_bytes(), b"\x02\x01\x02\x03\x04\x23\x0A\x0B");
+        assert_eq!(set.message_expiry_interval(), Some(0x0102_0304));
+        assert_eq!(set.topic_alias(), Some(0x0A0B));
+        let values: Vec<_> = set.iter().map(|(_, v)| v).collect();
+        assert_eq!(
+            values,
+            [PropertyValue::Int(0x0102_0304), PropertyValue::Int(0x0A0B)]
+        );
+        // Receive Maximum 256 (`01 00`) is in range; read least significant byte first it
+        // would be 0, which is not.
+        let connack = ConnAckProperties::<Bytes>::ALLOWED;
+        assert_eq!(
+            validate(b"\x21\x01\x00", connack, 0, PacketType::ConnAck),
+            Ok(())
+        );
+        assert_eq!(
+            validate(b"\x21\x00\x00", connack, 0, PacketType::ConnAck),
+            Err(DecodeError::InvalidPropertyValue(
+                PropertyId::ReceiveMaximum
+            ))
+        );
+    }
+
     #[test]
     fn a_borrowed_set_validates_and_copies() {
         let p = publish_set();
