@@ -494,6 +494,113 @@ mod tests {
         );
     }
 
+    /// Byte properties hold 0 or 1: booleans and Maximum QoS read back as written, and a set
+    /// turned back into a builder keeps every kind of field.
+    #[test]
+    fn every_kind_of_field_reads_back_and_returns_to_its_builder() {
+        let connect = ConnectPropertiesBuilder {
+            request_response_information: Some(true),
+            request_problem_information: Some(false),
+            ..Default::default()
+        };
+        let set = connect.build().unwrap();
+        assert_eq!(set.as_bytes(), b"\x19\x01\x17\x00");
+        assert_eq!(set.request_response_information(), Some(true));
+        assert_eq!(set.request_problem_information(), Some(false));
+        assert_eq!(set.to_builder(), connect);
+
+        let connack = ConnAckPropertiesBuilder {
+            maximum_qos: Some(crate::QoS::AtLeastOnce),
+            retain_available: Some(false),
+            reason_string: Some("r".into()),
+            ..Default::default()
+        };
+        let set = connack.build().unwrap();
+        assert_eq!(set.as_bytes(), b"\x24\x01\x25\x00\x1F\x00\x01r");
+        assert_eq!(set.maximum_qos(), Some(crate::QoS::AtLeastOnce));
+        assert_eq!(set.retain_available(), Some(false));
+        assert_eq!(set.reason_string(), Some("r"));
+        assert_eq!(set.to_builder(), connack);
+        let qos0 = ConnAckPropertiesBuilder {
+            maximum_qos: Some(crate::QoS::AtMostOnce),
+            ..Default::default()
+        };
+        assert_eq!(
+            qos0.build().unwrap().maximum_qos(),
+            Some(crate::QoS::AtMostOnce)
+        );
+
+        let publish = publish_set();
+        assert_eq!(publish.to_builder().build().unwrap(), publish);
+    }
+
+    /// A builder is empty only while every field, of each kind, is absent.
+    #[test]
+    fn a_builder_is_empty_only_without_any_field() {
+        assert!(PublishPropertiesBuilder::default().is_empty());
+        let each: [PublishPropertiesBuilder; 5] = [
+            PublishPropertiesBuilder {
+                topic_alias: Some(1),
+                ..Default::default()
+            },
+            PublishPropertiesBuilder {
+                subscription_identifiers: vec![1],
+                ..Default::default()
+            },
+            PublishPropertiesBuilder {
+                content_type: Some("t".into()),
+                ..Default::default()
+            },
+            PublishPropertiesBuilder {
+                correlation_data: Some(Bytes::from_static(b"c")),
+                ..Default::default()
+            },
+            PublishPropertiesBuilder {
+                user_properties: vec![("k".into(), "v".into())],
+                ..Default::default()
+            },
+        ];
+        for builder in each {
+            assert!(!builder.is_empty(), "{builder:?}");
+            assert!(!builder.build().unwrap().is_empty());
+        }
+    }
+
+    /// Subscription Identifiers run from 1 to 268,435,455 (§3.3.2.3.8, §3.8.2.1.2).
+    #[test]
+    fn the_largest_subscription_identifier_builds() {
+        let max = SubscribePropertiesBuilder {
+            subscription_identifier: Some(varint::MAX),
+            ..Default::default()
+        };
+        let set = max.build().unwrap();
+        assert_eq!(set.as_bytes(), b"\x0B\xFF\xFF\xFF\x7F");
+        assert_eq!(set.subscription_identifier(), Some(varint::MAX));
+    }
+
+    /// `Display` lists only the properties present, User Properties and Subscription
+    /// Identifiers as lists.
+    #[test]
+    fn display_shows_the_properties_present() {
+        assert_eq!(
+            alloc::format!("{}", publish_set()),
+            "{topic_alias: 9, correlation_data: <2 bytes: b\"\\x00\\xff\">, \
+             user_properties: [(\"a\", \"1\"), (\"b\", \"2\")], subscription_identifiers: [3, 200]}"
+        );
+        let alias = PublishPropertiesBuilder {
+            topic_alias: Some(9),
+            ..Default::default()
+        };
+        assert_eq!(
+            alloc::format!("{}", alias.build().unwrap()),
+            "{topic_alias: 9}"
+        );
+        assert_eq!(
+            alloc::format!("{}", PublishProperties::<Bytes>::default()),
+            "{}"
+        );
+    }
+
     #[test]
     fn a_borrowed_set_validates_and_copies() {
         let p = publish_set();
