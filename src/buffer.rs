@@ -122,3 +122,50 @@ impl<'a> Buffer for &'a [u8] {
 
 /// The string type that shares the storage `B`: `ByteString` for `Bytes`, `&str` for `&[u8]`.
 pub type Str<B> = <B as Buffer>::Str;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A range whose start is past its end, written out so that it reads as the odd request it is.
+    fn reversed() -> Range<usize> {
+        Range { start: 3, end: 1 }
+    }
+
+    #[test]
+    fn bytes_slices_share_in_range_and_are_empty_out_of_range() {
+        let b = Bytes::from_static(b"hello");
+        assert_eq!(Buffer::slice(&b, 1..4), Bytes::from_static(b"ell"));
+        assert_eq!(Buffer::slice(&b, 0..5), b);
+        assert_eq!(Buffer::slice(&b, 2..6), Bytes::new());
+        assert_eq!(Buffer::slice(&b, reversed()), Bytes::new());
+
+        assert_eq!(b.clone().into_slice(1..4), Bytes::from_static(b"ell"));
+        assert_eq!(b.clone().into_slice(0..5), b);
+        assert_eq!(b.clone().into_slice(2..6), Bytes::new());
+        assert_eq!(b.clone().into_slice(reversed()), Bytes::new());
+
+        assert_eq!(&*b.slice_str(1..4).unwrap(), "ell");
+        assert_eq!(&*b.slice_str(2..6).unwrap(), "");
+        assert!(Bytes::from_static(b"a\xffb").slice_str(0..3).is_err());
+    }
+
+    #[test]
+    fn borrowed_slices_point_into_the_input_and_are_empty_out_of_range() {
+        let b: &[u8] = b"hello";
+        assert_eq!(Buffer::slice(&b, 1..4), b"ell");
+        assert_eq!(Buffer::slice(&b, 2..6), b"");
+        assert_eq!(Buffer::slice(&b, reversed()), b"");
+
+        // `&[u8]` takes the trait's provided `into_slice`.
+        assert_eq!(b.into_slice(1..4), b"ell");
+        assert_eq!(b.into_slice(0..5), b"hello");
+        assert_eq!(b.into_slice(2..6), b"");
+        assert_eq!(b.into_slice(reversed()), b"");
+
+        assert_eq!(b.slice_str(1..4), Ok("ell"));
+        assert_eq!(b.slice_str(2..6), Ok(""));
+        let bad: &[u8] = b"a\xffb";
+        assert!(bad.slice_str(0..3).is_err());
+    }
+}

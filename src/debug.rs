@@ -73,4 +73,10 @@ mod tests {
             "<17 bytes: b\"0123456789abcdef\"..>"
         );
     }
+
+    #[test]
+    fn display_reads_as_debug() {
+        assert_eq!(format!("{}", Redacted(9)), "<9 bytes>");
+        assert_eq!(format!("{}", Shortened(b"hi\n")), r#"<3 bytes: b"hi\x0a">"#);
+    }
 }

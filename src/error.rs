@@ -522,6 +522,223 @@ mod tests {
         );
     }
 
+    /// Every numbered rule a decode error stands for, with its id in each version's numbering.
+    #[test]
+    fn every_decode_statement_id_in_both_numberings() {
+        use DecodeError as D;
+        use PacketType as T;
+        let flags = |packet| D::InvalidFlags { packet, flags: 1 };
+        let code = |packet| D::InvalidReasonCode {
+            packet,
+            code: ReasonCode(0x7F),
+        };
+        let table: [(DecodeError, Option<&str>, Option<&str>); 40] = [
+            (D::MalformedVarint, None, None),
+            (D::NonMinimalVarint, None, Some("[MQTT-1.5.5-1]")),
+            (
+                flags(T::PubRel),
+                Some("[MQTT-3.6.1-1]"),
+                Some("[MQTT-3.6.1-1]"),
+            ),
+            (
+                flags(T::Subscribe),
+                Some("[MQTT-3.8.1-1]"),
+                Some("[MQTT-3.8.1-1]"),
+            ),
+            (
+                flags(T::Unsubscribe),
+                Some("[MQTT-3.10.1-1]"),
+                Some("[MQTT-3.10.1-1]"),
+            ),
+            (
+                flags(T::Disconnect),
+                Some("[MQTT-3.14.1-1]"),
+                Some("[MQTT-3.14.1-1]"),
+            ),
+            (flags(T::Auth), None, Some("[MQTT-3.15.1-1]")),
+            (
+                flags(T::PingReq),
+                Some("[MQTT-2.2.2-1]"),
+                Some("[MQTT-2.1.3-1]"),
+            ),
+            (
+                D::InvalidQoS,
+                Some("[MQTT-3.3.1-4]"),
+                Some("[MQTT-3.3.1-4]"),
+            ),
+            (D::DupOnQos0, Some("[MQTT-3.3.1-2]"), Some("[MQTT-3.3.1-2]")),
+            (D::ZeroPacketId(T::PubAck), Some("[MQTT-2.3.1-1]"), None),
+            (
+                D::InvalidUtf8,
+                Some("[MQTT-1.5.3-1]"),
+                Some("[MQTT-1.5.4-1]"),
+            ),
+            (
+                D::NullCharacter,
+                Some("[MQTT-1.5.3-2]"),
+                Some("[MQTT-1.5.4-2]"),
+            ),
+            (
+                D::WildcardInTopicName,
+                Some("[MQTT-4.7.1-1]"),
+                Some("[MQTT-4.7.0-1]"),
+            ),
+            (
+                D::EmptyTopicName,
+                Some("[MQTT-4.7.3-1]"),
+                Some("[MQTT-4.7.3-1]"),
+            ),
+            (D::InvalidResponseTopic, None, Some("[MQTT-3.3.2-14]")),
+            (
+                D::NoTopicFilters(T::Subscribe),
+                Some("[MQTT-3.8.3-3]"),
+                Some("[MQTT-3.8.3-2]"),
+            ),
+            (
+                D::NoTopicFilters(T::Unsubscribe),
+                Some("[MQTT-3.10.3-2]"),
+                Some("[MQTT-3.10.3-2]"),
+            ),
+            (
+                D::SubscriptionOptionsReserved(0xC0),
+                Some("[MQTT-3-8.3-4]"),
+                Some("[MQTT-3.8.3-5]"),
+            ),
+            (
+                D::InvalidSubscriptionOptions(0x03),
+                Some("[MQTT-3-8.3-4]"),
+                None,
+            ),
+            (D::NoLocalOnSharedSubscription, None, Some("[MQTT-3.8.3-4]")),
+            (
+                D::InvalidProtocolName,
+                Some("[MQTT-3.1.2-1]"),
+                Some("[MQTT-3.1.2-1]"),
+            ),
+            (
+                D::UnsupportedProtocolLevel(6),
+                Some("[MQTT-3.1.2-2]"),
+                Some("[MQTT-3.1.2-2]"),
+            ),
+            (
+                D::ConnectReservedFlag,
+                Some("[MQTT-3.1.2-3]"),
+                Some("[MQTT-3.1.2-3]"),
+            ),
+            (D::PasswordWithoutUsername, Some("[MQTT-3.1.2-22]"), None),
+            (D::ConnAckReservedFlags, None, Some("[MQTT-3.2.2-1]")),
+            (
+                D::SessionPresentOnFailure,
+                Some("[MQTT-3.2.2-4]"),
+                Some("[MQTT-3.2.2-6]"),
+            ),
+            (code(T::ConnAck), None, Some("[MQTT-3.2.2-8]")),
+            (code(T::PubAck), None, Some("[MQTT-3.4.2-1]")),
+            (code(T::PubRec), None, Some("[MQTT-3.5.2-1]")),
+            (code(T::PubRel), None, Some("[MQTT-3.6.2-1]")),
+            (code(T::PubComp), None, Some("[MQTT-3.7.2-1]")),
+            (
+                code(T::SubAck),
+                Some("[MQTT-3.9.3-2]"),
+                Some("[MQTT-3.9.3-2]"),
+            ),
+            (code(T::UnsubAck), None, Some("[MQTT-3.11.3-2]")),
+            (code(T::Disconnect), None, Some("[MQTT-3.14.2-1]")),
+            (code(T::Auth), None, Some("[MQTT-3.15.2-1]")),
+            (D::TopicAliasZero, None, Some("[MQTT-3.3.2-8]")),
+            (
+                D::SubscriptionIdentifierFromClient,
+                None,
+                Some("[MQTT-3.3.4-6]"),
+            ),
+            (D::SessionExpiryFromServer, None, Some("[MQTT-3.14.2-2]")),
+            (D::UnacceptableProtocolVersion, None, Some("[MQTT-3.2.2-8]")),
+        ];
+        for (error, v3, v5) in table {
+            assert_eq!(error.statement(Version::V3_1_1), v3, "{error:?} on 3.1.1");
+            assert_eq!(error.statement(Version::V5), v5, "{error:?} on 5.0");
+            assert_eq!(error.statement(Version::V3_1), None, "{error:?} on 3.1");
+        }
+        // Variants that cover several rules, or errors of no numbered rule.
+        for error in [
+            D::InvalidTopicFilter,
+            D::InvalidWillFlags,
+            D::UnexpectedEnd(T::Publish),
+            D::NoReasonCodes(T::SubAck),
+            D::NoTopicFilters(T::SubAck),
+            code(T::Publish),
+        ] {
+            assert_eq!(error.statement(Version::V3_1_1), None, "{error:?}");
+            assert_eq!(error.statement(Version::V5), None, "{error:?}");
+        }
+    }
+
+    /// Every numbered rule an encode error stands for, with its id in each version's numbering.
+    #[test]
+    fn every_encode_statement_id_in_both_numberings() {
+        use EncodeError as E;
+        let table: [(EncodeError, Option<&str>, Option<&str>); 13] = [
+            (
+                E::NullCharacter,
+                Some("[MQTT-1.5.3-2]"),
+                Some("[MQTT-1.5.4-2]"),
+            ),
+            (
+                E::WildcardInTopicName,
+                Some("[MQTT-4.7.1-1]"),
+                Some("[MQTT-4.7.0-1]"),
+            ),
+            (
+                E::EmptyTopicName,
+                Some("[MQTT-4.7.3-1]"),
+                Some("[MQTT-4.7.3-1]"),
+            ),
+            (E::TopicAliasZero, None, Some("[MQTT-3.3.2-8]")),
+            (E::DupOnQos0, Some("[MQTT-3.3.1-2]"), Some("[MQTT-3.3.1-2]")),
+            (E::PasswordWithoutUsername, Some("[MQTT-3.1.2-22]"), None),
+            (
+                E::EmptyClientIdWithoutCleanSession,
+                Some("[MQTT-3.1.3-7]"),
+                None,
+            ),
+            (
+                E::SessionPresentOnFailure,
+                Some("[MQTT-3.2.2-4]"),
+                Some("[MQTT-3.2.2-6]"),
+            ),
+            (E::NoLocalOnSharedSubscription, None, Some("[MQTT-3.8.3-4]")),
+            (
+                E::NoTopicFilters(PacketType::Subscribe),
+                Some("[MQTT-3.8.3-3]"),
+                Some("[MQTT-3.8.3-2]"),
+            ),
+            (
+                E::NoTopicFilters(PacketType::Unsubscribe),
+                Some("[MQTT-3.10.3-2]"),
+                Some("[MQTT-3.10.3-2]"),
+            ),
+            (
+                E::SubscriptionIdentifierFromClient,
+                None,
+                Some("[MQTT-3.3.4-6]"),
+            ),
+            (E::SessionExpiryFromServer, None, Some("[MQTT-3.14.2-2]")),
+        ];
+        for (error, v3, v5) in table {
+            assert_eq!(error.statement(Version::V3_1_1), v3, "{error:?} on 3.1.1");
+            assert_eq!(error.statement(Version::V5), v5, "{error:?} on 5.0");
+            assert_eq!(error.statement(Version::V3_1), None, "{error:?} on 3.1");
+        }
+        for error in [
+            E::InvalidTopicFilter,
+            E::FieldTooLong(65_536),
+            E::NoTopicFilters(PacketType::SubAck),
+        ] {
+            assert_eq!(error.statement(Version::V3_1_1), None, "{error:?}");
+            assert_eq!(error.statement(Version::V5), None, "{error:?}");
+        }
+    }
+
     #[test]
     fn display_names_no_statement_id() {
         let decode = [

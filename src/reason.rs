@@ -240,6 +240,43 @@ mod tests {
         assert_eq!(format!("{}", ReasonCode(0xFF)), "0xFF");
     }
 
+    /// §2.4 of 5.0: a code below `0x80` reports success, `0x80` and above failure.
+    #[test]
+    fn success_is_below_0x80() {
+        assert!(ReasonCode(0x00).is_success());
+        assert!(ReasonCode(0x7F).is_success());
+        assert!(!ReasonCode(0x80).is_success());
+        assert!(!ReasonCode(0xFF).is_success());
+        assert_eq!(ReasonCode::from(0x97), ReasonCode::QUOTA_EXCEEDED);
+        assert_eq!(u8::from(ReasonCode::QUOTA_EXCEEDED), 0x97);
+    }
+
+    /// Table C: the six 3.1.1 CONNACK return codes and the 5.0 codes of the same meaning, both
+    /// ways; `0x80` and above is what a 3.1.1 SUBACK may carry only as `0x80` ([MQTT-3.9.3-2]).
+    #[test]
+    fn v3_connack_codes_map_both_ways_and_v3_suback_codes_follow_mqtt_3_9_3_2() {
+        let table = [
+            (0u8, ReasonCode::SUCCESS),
+            (1, ReasonCode::UNSUPPORTED_PROTOCOL_VERSION),
+            (2, ReasonCode::CLIENT_IDENTIFIER_NOT_VALID),
+            (3, ReasonCode::SERVER_UNAVAILABLE),
+            (4, ReasonCode::BAD_USER_NAME_OR_PASSWORD),
+            (5, ReasonCode::NOT_AUTHORIZED),
+        ];
+        for (v3, v5) in table {
+            assert_eq!(ReasonCode::from_v3_connack(v3), Some(v5));
+            assert_eq!(v5.to_v3_connack(), Some(v3));
+        }
+        assert_eq!(ReasonCode::from_v3_connack(6), None);
+        assert_eq!(ReasonCode::from_v3_connack(0xFF), None);
+        assert_eq!(ReasonCode::BANNED.to_v3_connack(), None);
+        assert_eq!(ReasonCode(0x01).to_v3_connack(), None);
+        for code in 0..=255u8 {
+            let valid = matches!(code, 0x00 | 0x01 | 0x02 | 0x80);
+            assert_eq!(ReasonCode(code).is_valid_v3_suback(), valid, "{code:#04x}");
+        }
+    }
+
     #[test]
     fn debug_gives_the_number_only() {
         assert_eq!(

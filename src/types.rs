@@ -371,6 +371,7 @@ impl fmt::Display for Side {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     #[test]
     fn packet_ids_step_through_1_to_65535_and_wrap_to_1() {
@@ -393,6 +394,50 @@ mod tests {
             }
         }
         assert_eq!(steps, 65_535);
+    }
+
+    #[test]
+    fn every_nibble_but_0_is_a_packet_type_named_as_the_specifications_write_it() {
+        use PacketType::*;
+        let all = [
+            (Connect, "CONNECT"),
+            (ConnAck, "CONNACK"),
+            (Publish, "PUBLISH"),
+            (PubAck, "PUBACK"),
+            (PubRec, "PUBREC"),
+            (PubRel, "PUBREL"),
+            (PubComp, "PUBCOMP"),
+            (Subscribe, "SUBSCRIBE"),
+            (SubAck, "SUBACK"),
+            (Unsubscribe, "UNSUBSCRIBE"),
+            (UnsubAck, "UNSUBACK"),
+            (PingReq, "PINGREQ"),
+            (PingResp, "PINGRESP"),
+            (Disconnect, "DISCONNECT"),
+            (Auth, "AUTH"),
+        ];
+        assert_eq!(PacketType::from_nibble(0), None);
+        for (nibble, (packet, name)) in (1u8..).zip(all) {
+            assert_eq!(PacketType::from_nibble(nibble), Some(packet));
+            assert_eq!(packet as u8, nibble);
+            assert_eq!(packet.name(), name);
+            assert_eq!(packet.to_string(), name);
+        }
+        assert_eq!(PacketType::from_nibble(16), None);
+    }
+
+    #[test]
+    fn versions_sides_and_packet_ids_display_as_numbers_and_words() {
+        assert_eq!(Version::V3_1.to_string(), "3.1");
+        assert_eq!(Version::V3_1_1.to_string(), "3.1.1");
+        assert_eq!(Version::V5.to_string(), "5.0");
+        assert_eq!(Side::Client.to_string(), "client");
+        assert_eq!(Side::Server.to_string(), "server");
+        assert_eq!(PacketId::MAX.to_string(), "65535");
+        assert_eq!(PacketId::new(42).map(u16::from), Some(42));
+        assert_eq!(u16::from(PacketId::MAX), u16::MAX);
+        let id = NonZeroU16::new(7).unwrap();
+        assert_eq!(PacketId::from(id).get(), 7);
     }
 
     #[test]

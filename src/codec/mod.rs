@@ -433,3 +433,40 @@ impl Encoder {
         publish.encode_header_limited(self.version, self.max_packet_size, dst)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topic::TopicName;
+
+    #[test]
+    fn max_packet_size_is_a_five_byte_fixed_header_and_the_largest_remaining_length() {
+        assert_eq!(MAX_PACKET_SIZE, 268_435_460);
+        // A PUBLISH announcing the largest remaining length fits the default limit: the decoder
+        // waits for its body instead of refusing it.
+        let mut buf = BytesMut::from(&[0x30, 0xFF, 0xFF, 0xFF, 0x7F][..]);
+        let mut decoder = Decoder::new(Version::V5);
+        assert_eq!(decoder.max_packet_size(), MAX_PACKET_SIZE);
+        assert_eq!(decoder.decode(&mut buf), Ok(None));
+        assert_eq!(buf.len(), 5);
+        assert_eq!(Encoder::new(Version::V5).max_packet_size(), MAX_PACKET_SIZE);
+    }
+
+    #[test]
+    fn encoder_writes_a_publish_header_within_its_limit() {
+        let topic = TopicName::try_from("a/b").unwrap();
+        let publish = Publish::new(topic, Bytes::from_static(b"hello"));
+        // 30 0a | 00 03 'a' '/' 'b' | payload (5 bytes, not written).
+        let encoder = Encoder::new(Version::V3_1_1).with_max_packet_size(12);
+        assert_eq!(encoder.max_packet_size(), 12);
+        let mut dst = BytesMut::new();
+        assert_eq!(encoder.encode_publish_header(&publish, &mut dst), Ok(7));
+        assert_eq!(&dst[..], b"\x30\x0a\x00\x03a/b");
+        let smaller = encoder.with_max_packet_size(11);
+        assert_eq!(
+            smaller.encode_publish_header(&publish, &mut dst),
+            Err(EncodeError::PacketTooLarge { size: 12, max: 11 })
+        );
+        assert_eq!(dst.len(), 7);
+    }
+}

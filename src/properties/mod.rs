@@ -513,6 +513,147 @@ mod tests {
         assert_eq!(ids, [&order[..], &[SubscriptionIdentifier; 2]].concat());
     }
 
+    /// Two and Four Byte Integers are big-endian (§1.5.2, §1.5.3 of 5.0): the first byte is the
+    /// most significant, for the checks of a decoded block and for its accessors alike.
+    #[test]
+    fn multi_byte_integers_are_read_most_significant_byte_first() {
+        let set = PublishPropertiesBuilder {
+            message_expiry_interval: Some(0x0102_0304),
+            topic_alias: Some(0x0A0B),
+            ..Default::default()
+        }
+        .build()
+        .unwrap();
+        assert_eq!(set.as_bytes(), b"\x02\x01\x02\x03\x04\x23\x0A\x0B");
+        assert_eq!(set.message_expiry_interval(), Some(0x0102_0304));
+        assert_eq!(set.topic_alias(), Some(0x0A0B));
+        let values: Vec<_> = set.iter().map(|(_, v)| v).collect();
+        assert_eq!(
+            values,
+            [PropertyValue::Int(0x0102_0304), PropertyValue::Int(0x0A0B)]
+        );
+        // Receive Maximum 256 (`01 00`) is in range; read least significant byte first it
+        // would be 0, which is not.
+        let connack = ConnAckProperties::<Bytes>::ALLOWED;
+        assert_eq!(
+            validate(b"\x21\x01\x00", connack, 0, PacketType::ConnAck),
+            Ok(())
+        );
+        assert_eq!(
+            validate(b"\x21\x00\x00", connack, 0, PacketType::ConnAck),
+            Err(DecodeError::InvalidPropertyValue(
+                PropertyId::ReceiveMaximum
+            ))
+        );
+    }
+
+    /// Byte properties hold 0 or 1: booleans and Maximum QoS read back as written, and a set
+    /// turned back into a builder keeps every kind of field.
+    #[test]
+    fn every_kind_of_field_reads_back_and_returns_to_its_builder() {
+        let connect = ConnectPropertiesBuilder {
+            request_response_information: Some(true),
+            request_problem_information: Some(false),
+            ..Default::default()
+        };
+        let set = connect.build().unwrap();
+        assert_eq!(set.as_bytes(), b"\x19\x01\x17\x00");
+        assert_eq!(set.request_response_information(), Some(true));
+        assert_eq!(set.request_problem_information(), Some(false));
+        assert_eq!(set.to_builder(), connect);
+
+        let connack = ConnAckPropertiesBuilder {
+            maximum_qos: Some(crate::QoS::AtLeastOnce),
+            retain_available: Some(false),
+            reason_string: Some("r".into()),
+            ..Default::default()
+        };
+        let set = connack.build().unwrap();
+        assert_eq!(set.as_bytes(), b"\x24\x01\x25\x00\x1F\x00\x01r");
+        assert_eq!(set.maximum_qos(), Some(crate::QoS::AtLeastOnce));
+        assert_eq!(set.retain_available(), Some(false));
+        assert_eq!(set.reason_string(), Some("r"));
+        assert_eq!(set.to_builder(), connack);
+        let qos0 = ConnAckPropertiesBuilder {
+            maximum_qos: Some(crate::QoS::AtMostOnce),
+            ..Default::default()
+        };
+        assert_eq!(
+            qos0.build().unwrap().maximum_qos(),
+            Some(crate::QoS::AtMostOnce)
+        );
+
+        let publish = publish_set();
+        assert_eq!(publish.to_builder().build().unwrap(), publish);
+    }
+
+    /// A builder is empty only while every field, of each kind, is absent.
+    #[test]
+    fn a_builder_is_empty_only_without_any_field() {
+        assert!(PublishPropertiesBuilder::default().is_empty());
+        let each: [PublishPropertiesBuilder; 5] = [
+            PublishPropertiesBuilder {
+                topic_alias: Some(1),
+                ..Default::default()
+            },
+            PublishPropertiesBuilder {
+                subscription_identifiers: vec![1],
+                ..Default::default()
+            },
+            PublishPropertiesBuilder {
+                content_type: Some("t".into()),
+                ..Default::default()
+            },
+            PublishPropertiesBuilder {
+                correlation_data: Some(Bytes::from_static(b"c")),
+                ..Default::default()
+            },
+            PublishPropertiesBuilder {
+                user_properties: vec![("k".into(), "v".into())],
+                ..Default::default()
+            },
+        ];
+        for builder in each {
+            assert!(!builder.is_empty(), "{builder:?}");
+            assert!(!builder.build().unwrap().is_empty());
+        }
+    }
+
+    /// Subscription Identifiers run from 1 to 268,435,455 (§3.3.2.3.8, §3.8.2.1.2).
+    #[test]
+    fn the_largest_subscription_identifier_builds() {
+        let max = SubscribePropertiesBuilder {
+            subscription_identifier: Some(varint::MAX),
+            ..Default::default()
+        };
+        let set = max.build().unwrap();
+        assert_eq!(set.as_bytes(), b"\x0B\xFF\xFF\xFF\x7F");
+        assert_eq!(set.subscription_identifier(), Some(varint::MAX));
+    }
+
+    /// `Display` lists only the properties present, User Properties and Subscription
+    /// Identifiers as lists.
+    #[test]
+    fn display_shows_the_properties_present() {
+        assert_eq!(
+            alloc::format!("{}", publish_set()),
+            "{topic_alias: 9, correlation_data: <2 bytes: b\"\\x00\\xff\">, \
+             user_properties: [(\"a\", \"1\"), (\"b\", \"2\")], subscription_identifiers: [3, 200]}"
+        );
+        let alias = PublishPropertiesBuilder {
+            topic_alias: Some(9),
+            ..Default::default()
+        };
+        assert_eq!(
+            alloc::format!("{}", alias.build().unwrap()),
+            "{topic_alias: 9}"
+        );
+        assert_eq!(
+            alloc::format!("{}", PublishProperties::<Bytes>::default()),
+            "{}"
+        );
+    }
+
     #[test]
     fn a_borrowed_set_validates_and_copies() {
         let p = publish_set();
@@ -548,6 +689,12 @@ mod tests {
             text,
             "[(AuthenticationMethod, String(\"M\")), (AuthenticationData, Binary(<6 bytes>))] \
              {authentication_method: \"M\", authentication_data: <6 bytes>}"
+        );
+        // Binary Data other than Authentication Data keeps its first bytes in a set's `Debug`.
+        let text = alloc::format!("{:?}", publish_set());
+        assert!(
+            text.contains(r#"(CorrelationData, Binary(<2 bytes: b"\x00\xff">))"#),
+            "{text}"
         );
     }
 
