@@ -225,9 +225,11 @@ impl Decoder {
         if src.len() < frame_len {
             return Ok(None);
         }
-        if frame_len == 4 {
+        if frame_len == 4 && header.header_len() == 2 {
             // The short form of the four PUBLISH acknowledgements (packet identifier only) is
-            // the most frequent packet after PUBLISH: read in place, no frame is split off.
+            // the most frequent packet after PUBLISH: read in place, no frame is split off. (A
+            // four-byte frame whose remaining length takes two bytes has a one-byte body: the
+            // general path reports it.)
             let kind = header.packet_type();
             if let (true, Some(&[hi, lo])) = (is_publish_ack(kind), src.get(2..4)) {
                 // The frame is consumed whether it decodes or not, as on the general path.
