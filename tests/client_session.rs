@@ -1254,7 +1254,7 @@ fn inbound_alias_when_we_announced_none_mqtt_3_1_2_27() {
         assert_violation(
             &mut s,
             ReasonCode::TOPIC_ALIAS_INVALID,
-            "[MQTT-3.1.2-26]",
+            "[MQTT-3.1.2-27]",
             true,
         );
     }

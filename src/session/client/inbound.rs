@@ -308,10 +308,12 @@ impl ClientSession {
             .checked_sub(1)
             .and_then(|i| self.conn.aliases.get_mut(i))
         else {
-            self.violation(
-                ReasonCode::TOPIC_ALIAS_INVALID,
-                "[MQTT-3.1.2-26] Topic Alias above the client's Topic Alias Maximum",
-            );
+            let rule = if self.conn.aliases.is_empty() {
+                "[MQTT-3.1.2-27] Topic Alias when the client announced none"
+            } else {
+                "[MQTT-3.1.2-26] Topic Alias above the client's Topic Alias Maximum"
+            };
+            self.violation(ReasonCode::TOPIC_ALIAS_INVALID, rule);
             return false;
         };
         if publish.topic.is_empty() {

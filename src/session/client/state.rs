@@ -22,9 +22,7 @@ use bytes::{Buf, BufMut};
 
 use super::{ClientConfig, ClientSession, Outgoing, Pending};
 use crate::session::{PublishId, ids::PidSet};
-use crate::{
-    Bytes, BytesMut, Decoder, Encoder, Packet, PacketId, Publish, QoS, QosPid, Side, Version,
-};
+use crate::{Bytes, BytesMut, Decoder, Encoder, Packet, PacketId, Publish, QoS, Side, Version};
 
 const MAGIC: &[u8; 4] = b"MQWc";
 const FORMAT: u8 = 1;
@@ -142,7 +140,7 @@ impl ClientSession {
             session.outgoing.push_back(Outgoing {
                 id,
                 pid,
-                message: message_of(publish),
+                message: crate::session::Message::from_publish(publish),
                 released,
                 sent: false,
             });
@@ -157,7 +155,7 @@ impl ClientSession {
             let publish = read_publish(&mut src)?;
             pending.push_back(Pending {
                 id,
-                message: message_of(publish),
+                message: crate::session::Message::from_publish(publish),
             });
         }
         session.pending = pending;
@@ -215,25 +213,11 @@ fn read_publish(src: &mut &[u8]) -> Result<Publish, StateError> {
     }
 }
 
-fn message_of(publish: Publish) -> crate::session::Message {
-    crate::session::Message {
-        topic: publish.topic,
-        payload: publish.payload,
-        qos: match publish.qos {
-            QosPid::AtMostOnce => QoS::AtMostOnce,
-            QosPid::AtLeastOnce(_) => QoS::AtLeastOnce,
-            QosPid::ExactlyOnce(_) => QoS::ExactlyOnce,
-        },
-        retain: publish.retain,
-        properties: publish.properties,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::session::{ClientEvent, Instant, Message};
-    use crate::{Ack, ConnAck, ConnAckProperties, Connect, ReasonCode};
+    use crate::{Ack, ConnAck, ConnAckProperties, Connect, QosPid, ReasonCode};
 
     fn t(ms: u64) -> Instant {
         Instant::from_millis(ms)
