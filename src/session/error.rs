@@ -130,3 +130,29 @@ pub enum CommandError {
         connect: Version,
     },
 }
+
+/// Why a message will not be (or may not have been) delivered to the peer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublishFailure {
+    /// The session ended (Clean Start, Session Present 0, or a connection closed with session
+    /// expiry 0) while the QoS 2 message was in flight: the server may or may not have it.
+    #[error("the session ended while the message was in flight; the server may have it")]
+    SessionLost,
+    /// The message is larger than the Maximum Packet Size of the peer on the connection it was
+    /// to be sent on.
+    #[error("message of {size} bytes exceeds the peer's maximum packet size {max}")]
+    TooLarge {
+        /// Its size.
+        size: u64,
+        /// The peer's limit.
+        max: u64,
+    },
+    /// The message's Message Expiry Interval passed while it waited to be sent
+    /// ([MQTT-3.3.2-5]).
+    #[error("the message expired before it could be sent")]
+    Expired,
+    /// The message cannot be encoded for the connection's protocol version.
+    #[error("the message cannot be encoded: {0}")]
+    Invalid(EncodeError),
+}

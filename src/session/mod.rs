@@ -76,14 +76,13 @@
 
 mod client;
 mod error;
+mod flow;
 mod ids;
 mod message;
 mod time;
 
-pub use client::{
-    AliasPolicy, ClientConfig, ClientEvent, ClientSession, Negotiated, PublishFailure, StateError,
-};
-pub use error::{CommandError, ConnectionError, PublishError};
+pub use client::{AliasPolicy, ClientConfig, ClientEvent, ClientSession, Negotiated, StateError};
+pub use error::{CommandError, ConnectionError, PublishError, PublishFailure};
 pub use message::{AckMode, AckToken, Message, PublishId};
 pub use time::Instant;
 #[cfg(feature = "std")]

@@ -1,10 +1,10 @@
 //! Commands: what the application asks of the session. Mistakes and back-pressure come back
 //! as an `Err` at once, with nothing queued.
 
-use super::{ClientSession, Pending, Request};
+use super::{ClientSession, Request};
 use crate::session::{AckToken, CommandError, Instant, Message, PublishError, PublishId, Status};
 use crate::{
-    Auth, Packet, PacketId, QoS, ReasonCode, Subscribe, SubscribeFilters, SubscribeProperties,
+    Auth, Packet, PacketId, ReasonCode, Subscribe, SubscribeFilters, SubscribeProperties,
     Unsubscribe, UnsubscribeFilters, UnsubscribeProperties,
 };
 
@@ -64,14 +64,11 @@ impl ClientSession {
                 max: u64::from(max),
             });
         }
-        if self.pending.len() >= self.config.max_pending {
+        if self.out.pending() >= self.config.max_pending {
             self.writable_owed = true;
             return Err(PublishError::Blocked(message));
         }
-        let id = PublishId(self.next_publish);
-        self.next_publish += 1;
-        self.pending.push_back(Pending { id, message });
-        Ok(id)
+        Ok(self.out.queue(self.now, message))
     }
 
     /// The encoded size of `message` as a first transmission, or why it cannot be encoded. It is
@@ -123,7 +120,7 @@ impl ClientSession {
             return Err(CommandError::NotAvailable { what });
         }
         let count = filters.len();
-        let pid = self.allocate_pid().ok_or(CommandError::Exhausted)?;
+        let pid = self.out.allocate_pid().ok_or(CommandError::Exhausted)?;
         let packet = Packet::Subscribe(Subscribe {
             pid,
             properties,
@@ -143,7 +140,7 @@ impl ClientSession {
         self.advance(now);
         self.check_can_request()?;
         let count = filters.len();
-        let pid = self.allocate_pid().ok_or(CommandError::Exhausted)?;
+        let pid = self.out.allocate_pid().ok_or(CommandError::Exhausted)?;
         let packet = Packet::Unsubscribe(Unsubscribe {
             pid,
             properties,
@@ -176,8 +173,7 @@ impl ClientSession {
                 max: u64::from(max),
             }));
         }
-        self.ids.insert(pid);
-        self.cursor = pid;
+        self.out.reserve_pid(pid);
         self.conn.requests.push(Request {
             pid,
             subscribe,
@@ -208,22 +204,12 @@ impl ClientSession {
         properties: crate::AckProperties,
     ) -> Result<(), CommandError> {
         self.advance(now);
-        if token.connection != self.conn.id || self.status != Status::Connected {
+        if self.status != Status::Connected {
             return Err(CommandError::UnknownToken);
         }
-        let Some(entry) = self
-            .conn
-            .acks
-            .iter_mut()
-            .find(|a| a.seq == token.seq && a.reply.is_none())
-        else {
-            return Err(CommandError::UnknownToken);
-        };
-        let packet_type = match entry.qos {
-            QoS::ExactlyOnce => crate::PacketType::PubRec,
-            _ => crate::PacketType::PubAck,
-        };
-        if self.version.is_v5() && !reason.is_valid_for(packet_type) {
+        let packet_type = self.inb.ack_type(token).ok_or(CommandError::UnknownToken)?;
+        let v5 = self.version.is_v5();
+        if v5 && !reason.is_valid_for(packet_type) {
             return Err(CommandError::Encode(
                 crate::EncodeError::InvalidReasonCode {
                     packet: packet_type,
@@ -231,8 +217,8 @@ impl ClientSession {
                 },
             ));
         }
-        entry.reply = Some((reason, properties));
-        self.release_acks();
+        self.inb
+            .reply(token, reason, properties, v5, &mut self.conn.control);
         Ok(())
     }
 

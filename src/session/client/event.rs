@@ -1,9 +1,7 @@
 //! What the client session tells the application.
 
-use crate::session::{AckToken, ConnectionError, PublishId};
-use crate::{
-    AckProperties, Auth, ConnAck, EncodeError, PacketId, Publish, ReasonCode, SubAck, UnsubAck,
-};
+use crate::session::{AckToken, ConnectionError, PublishFailure, PublishId};
+use crate::{AckProperties, Auth, ConnAck, PacketId, Publish, ReasonCode, SubAck, UnsubAck};
 
 /// An event from [`ClientSession::poll_event`](super::ClientSession::poll_event).
 #[derive(Debug, Clone, PartialEq)]
@@ -88,26 +86,4 @@ pub enum ClientEvent {
         /// pending queue and in-flight QoS 2 messages got `PublishFailed`.
         session_kept: bool,
     },
-}
-
-/// Why a published message will not be (or may not have been) delivered.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum PublishFailure {
-    /// The session ended (Clean Start, Session Present 0, or a connection closed with session
-    /// expiry 0) while the QoS 2 message was in flight: the server may or may not have it.
-    #[error("the session ended while the message was in flight; the server may have it")]
-    SessionLost,
-    /// The message is larger than the Maximum Packet Size of the server on the connection it was
-    /// to be sent on.
-    #[error("message of {size} bytes exceeds the server's maximum packet size {max}")]
-    TooLarge {
-        /// Its size.
-        size: u64,
-        /// The server's limit.
-        max: u64,
-    },
-    /// The message cannot be encoded for the connection's protocol version.
-    #[error("the message cannot be encoded: {0}")]
-    Invalid(EncodeError),
 }

@@ -11,15 +11,14 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 pub use config::{AliasPolicy, ClientConfig, Negotiated};
-pub use event::{ClientEvent, PublishFailure};
+pub use event::ClientEvent;
 pub use state::StateError;
 
-use crate::session::ids::PidSet;
-use crate::session::{AckToken, CommandError, ConnectionError, Instant, Message};
-use crate::session::{PublishId, Status};
+use crate::session::flow::{Inbox, Outbox};
+use crate::session::{AckToken, CommandError, ConnectionError, Instant, PublishFailure, Status};
 use crate::{
-    ByteString, Bytes, Connect, Decoder, Disconnect, Encoder, Packet, PacketId, QoS, ReasonCode,
-    Side, TopicName, Version,
+    ByteString, Bytes, Connect, Decoder, Disconnect, Encoder, Packet, PacketId, ReasonCode, Side,
+    Version,
 };
 
 /// A sans-IO MQTT client session (3.1, 3.1.1 and 5.0).
@@ -48,18 +47,12 @@ pub struct ClientSession {
     decoder: Decoder,
     encoder: Encoder,
 
-    // Session state: survives connections while the session lives.
-    next_publish: u64,
-    /// Identifiers in use: outgoing QoS 1/2 flows and SUBSCRIBE/UNSUBSCRIBE awaiting their ack.
-    ids: PidSet,
-    /// The last identifier handed out; the next search starts after it.
-    cursor: PacketId,
-    /// Outgoing QoS 1/2 messages sent and not completed, in the order first sent.
-    outgoing: VecDeque<Outgoing>,
-    /// Messages accepted by `publish` and not sent yet, in order.
-    pending: VecDeque<Pending>,
-    /// Incoming QoS 2 identifiers delivered to the application (or being), PUBREL not received.
-    incoming_qos2: PidSet,
+    /// Messages to the server: pending, in flight, packet identifiers (session state, with
+    /// the current connection's quota and aliases).
+    out: Outbox,
+    /// Messages from the server: QoS 2 identifiers awaiting PUBREL (session state), and the
+    /// current connection's ack queue and aliases.
+    inb: Inbox,
 
     // The current (or last) network connection.
     conn: Conn,
@@ -72,7 +65,6 @@ pub struct ClientSession {
 /// State of one network connection, rebuilt by every `connect`.
 #[derive(Debug, Default)]
 struct Conn {
-    id: u64,
     clean_start: bool,
     /// The keep alive in force (Server Keep Alive overrides ours), in seconds; 0 = off.
     keep_alive: u16,
@@ -81,35 +73,15 @@ struct Conn {
     /// The CONNECT's Session Expiry Interval: when 0, a DISCONNECT may not set one
     /// (§3.14.2.2.2), whatever the server chose in CONNACK.
     connect_session_expiry: u32,
-    /// Our limits, from the CONNECT we sent.
-    receive_maximum: u16,
+    /// Our limit, from the CONNECT we sent.
     request_problem_information: bool,
     auth_method: Option<ByteString>,
     /// The server's limits, from its CONNACK.
     negotiated: Option<Negotiated>,
-    /// QoS 1/2 PUBLISHes we may still send before an ack (the server's Receive Maximum).
-    send_quota: u16,
     /// Packets to send now, in order.
     control: VecDeque<Packet>,
     /// SUBSCRIBE/UNSUBSCRIBE made before CONNACK: sent once it arrives ([MQTT-3.1.2-30]... §3.2).
     early: VecDeque<Packet>,
-    /// Outgoing flows not yet sent again on this connection (after Session Present 1).
-    resend: usize,
-    /// Received QoS 1/2 PUBLISHes in arrival order, until their PUBACK/PUBREC is queued.
-    acks: VecDeque<InboundAck>,
-    next_ack_seq: u64,
-    /// QoS 2 identifiers received on this connection and not completed (count against our
-    /// Receive Maximum with the QoS 1 entries of `acks`).
-    qos2_here: PidSet,
-    /// Inbound topic aliases: index `alias - 1`.
-    aliases: Vec<Option<TopicName>>,
-    /// Outbound topic aliases: index `alias - 1`; the topic, its alias-only property block, and
-    /// when it was last used.
-    out_aliases: Vec<OutAlias>,
-    /// Outbound aliases allowed on this connection (our policy and the server's maximum).
-    out_alias_max: u16,
-    /// A counter for least-recently-used ordering.
-    alias_clock: u64,
     /// SUBSCRIBE/UNSUBSCRIBE sent (or queued) and not acknowledged.
     requests: Vec<Request>,
     last_sent: Instant,
@@ -117,41 +89,6 @@ struct Conn {
     connack_deadline: Option<Instant>,
     /// The `Disconnected` event of this connection was queued.
     ended: bool,
-}
-
-#[derive(Debug)]
-struct Outgoing {
-    id: PublishId,
-    pid: PacketId,
-    message: Message,
-    /// PUBREC received and PUBREL sent (QoS 2).
-    released: bool,
-    /// Sent on the current connection.
-    sent: bool,
-}
-
-#[derive(Debug)]
-struct OutAlias {
-    topic: TopicName,
-    /// A property block holding only this Topic Alias: shared by every PUBLISH without other
-    /// properties, so aliasing them allocates nothing.
-    properties: crate::PublishProperties,
-    last_used: u64,
-}
-
-#[derive(Debug)]
-struct Pending {
-    id: PublishId,
-    message: Message,
-}
-
-#[derive(Debug)]
-struct InboundAck {
-    seq: u64,
-    pid: PacketId,
-    qos: QoS,
-    /// The acknowledgement to send, once the application gave it.
-    reply: Option<(ReasonCode, crate::AckProperties)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -181,12 +118,8 @@ impl ClientSession {
             version: Version::V5,
             decoder: Decoder::new(Version::V5).receiving_from(Side::Server),
             encoder: Encoder::new(Version::V5).sending_as(Side::Client),
-            next_publish: 0,
-            ids: PidSet::default(),
-            cursor: PacketId::MAX,
-            outgoing: VecDeque::new(),
-            pending: VecDeque::new(),
-            incoming_qos2: PidSet::default(),
+            out: Outbox::default(),
+            inb: Inbox::default(),
             conn: Conn::default(),
             connections: 0,
             events: VecDeque::new(),
@@ -271,27 +204,30 @@ impl ClientSession {
         } else {
             0
         };
+        let receive_maximum = if v5 {
+            props.receive_maximum().unwrap_or(u16::MAX)
+        } else {
+            u16::MAX
+        };
         self.conn = Conn {
-            id: self.connections,
             clean_start: connect.clean_start,
             keep_alive: connect.keep_alive,
             session_expiry,
             connect_session_expiry: session_expiry,
-            receive_maximum: if v5 {
-                props.receive_maximum().unwrap_or(u16::MAX)
-            } else {
-                u16::MAX
-            },
             request_problem_information: !v5 || props.request_problem_information() != Some(false),
             auth_method: props.authentication_method().map(ByteString::from),
-            aliases: (0..topic_alias_maximum).map(|_| None).collect(),
             last_sent: now,
             connack_deadline: Some(now + self.config.connect_timeout),
             ..Conn::default()
         };
-        for entry in &mut self.outgoing {
-            entry.sent = false;
-        }
+        // The quota and aliases are set by the CONNACK; nothing is sent before it.
+        self.out.start_connection(0, 0);
+        self.inb.start_connection(
+            self.connections,
+            receive_maximum,
+            topic_alias_maximum,
+            Side::Client,
+        );
         self.conn.control.push_back(packet);
         self.status = Status::Connecting;
         Ok(())
@@ -351,12 +287,14 @@ impl ClientSession {
     #[must_use]
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
         let queued = self.events.pop_front()?;
-        if let Some(token) = queued.auto_ack
-            && token.connection == self.conn.id
-            && let Some(entry) = self.conn.acks.iter_mut().find(|a| a.seq == token.seq)
-        {
-            entry.reply = Some((ReasonCode::SUCCESS, crate::AckProperties::default()));
-            self.release_acks();
+        if let Some(token) = queued.auto_ack {
+            self.inb.reply(
+                token,
+                ReasonCode::SUCCESS,
+                crate::AckProperties::default(),
+                self.version.is_v5(),
+                &mut self.conn.control,
+            );
         }
         Some(queued.event)
     }
@@ -462,22 +400,22 @@ impl ClientSession {
 
     /// Outgoing QoS 1/2 messages sent and not completed.
     pub fn inflight(&self) -> usize {
-        self.outgoing.len()
+        self.out.inflight()
     }
 
     /// QoS 1/2 PUBLISHes that may still be sent on this connection before an ack.
     pub fn send_quota(&self) -> u16 {
-        self.conn.send_quota
+        self.out.send_quota()
     }
 
     /// Messages accepted by `publish` and not sent yet.
     pub fn pending(&self) -> usize {
-        self.pending.len()
+        self.out.pending()
     }
 
     /// Whether the session holds state the server shares: messages in flight either way.
     fn holds_state(&self) -> bool {
-        !self.outgoing.is_empty() || self.incoming_qos2.len() > 0
+        self.out.holds_state() || self.inb.holds_state()
     }
 
     // ---------------------------------------------------------------- internals
@@ -487,11 +425,6 @@ impl ClientSession {
             event,
             auto_ack: None,
         });
-    }
-
-    fn allocate_pid(&mut self) -> Option<PacketId> {
-        // [MQTT-2.2.1-3] (5.0) / [MQTT-2.3.1-2] (3.1.1): an identifier not in use.
-        self.ids.first_free_after(self.cursor)
     }
 
     /// Ends the current connection: one `Disconnected` event, requests cancelled, and the
@@ -511,13 +444,13 @@ impl ClientSession {
         self.status = Status::Closing;
         self.conn.early.clear();
         for request in core::mem::take(&mut self.conn.requests) {
-            self.ids.remove(request.pid);
+            self.out.release_pid(request.pid);
             self.push_event(ClientEvent::RequestCancelled {
                 packet_id: request.pid,
                 subscribe: request.subscribe,
             });
         }
-        self.conn.acks.clear();
+        self.inb.end_connection();
         if !session_kept {
             self.discard_state();
         }
@@ -544,34 +477,23 @@ impl ClientSession {
         self.fail(reason, ConnectionError::Protocol { reason, rule });
     }
 
-    /// Drops the session state: the server no longer has it (or never will).
+    /// Drops the session state: the server no longer has it (or never will). QoS 1 messages in
+    /// flight go back to the front of the pending queue, in order: at-least-once allows sending
+    /// them again. A QoS 2 message may have reached the server: sending it again could deliver
+    /// it twice, so the application is told its fate is unknown, in the order the messages were
+    /// sent.
     fn discard_state(&mut self) {
-        self.incoming_qos2.clear();
-        self.conn.qos2_here.clear();
-        let lost: Vec<Outgoing> = self.outgoing.drain(..).collect();
-        // QoS 1 messages go back to the front of the pending queue, in order: at-least-once
-        // allows sending them again. A QoS 2 message may have reached the server: sending it
-        // again could deliver it twice, so the application is told its fate is unknown, in the
-        // order the messages were sent.
-        let mut requeue = Vec::new();
-        for entry in lost {
-            self.ids.remove(entry.pid);
-            if entry.message.qos == QoS::AtLeastOnce {
-                requeue.push(Pending {
-                    id: entry.id,
-                    message: entry.message,
-                });
-            } else {
-                self.push_event(ClientEvent::PublishFailed {
-                    id: entry.id,
+        self.inb.discard();
+        let events = &mut self.events;
+        self.out.discard(true, self.now, |id| {
+            events.push_back(Queued {
+                event: ClientEvent::PublishFailed {
+                    id,
                     reason: PublishFailure::SessionLost,
-                });
-            }
-        }
-        for pending in requeue.into_iter().rev() {
-            self.pending.push_front(pending);
-        }
-        self.conn.resend = 0;
+                },
+                auto_ack: None,
+            });
+        });
     }
 }
 

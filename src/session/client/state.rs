@@ -20,7 +20,8 @@ use alloc::collections::VecDeque;
 
 use bytes::{Buf, BufMut};
 
-use super::{ClientConfig, ClientSession, Outgoing, Pending};
+use super::{ClientConfig, ClientSession};
+use crate::session::flow::{Outgoing, Pending};
 use crate::session::{PublishId, ids::PidSet};
 use crate::{Bytes, BytesMut, Decoder, Encoder, Packet, PacketId, Publish, QoS, Side, Version};
 
@@ -56,8 +57,8 @@ impl ClientSession {
         out.put_slice(MAGIC);
         out.put_u8(FORMAT);
         out.put_u8(self.version.level());
-        out.put_u64(self.next_publish);
-        out.put_u16(self.cursor.get());
+        out.put_u64(self.out.next_publish);
+        out.put_u16(self.out.cursor.get());
         let encoder = Encoder::new(Version::V5);
         let record = |out: &mut BytesMut, publish: &Publish| {
             let mut bytes = BytesMut::new();
@@ -68,22 +69,22 @@ impl ClientSession {
             out.put_u32(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
             out.put_slice(&bytes);
         };
-        out.put_u32(count(self.outgoing.len()));
-        for entry in &self.outgoing {
+        out.put_u32(count(self.out.outgoing.len()));
+        for entry in &self.out.outgoing {
             out.put_u64(entry.id.0);
             out.put_u8(u8::from(entry.released));
             record(&mut out, &entry.message.to_publish(Some(entry.pid), false));
         }
-        out.put_u32(count(self.pending.len()));
-        for entry in &self.pending {
+        out.put_u32(count(self.out.pending.len()));
+        for entry in &self.out.pending {
             out.put_u64(entry.id.0);
             record(
                 &mut out,
                 &entry.message.to_publish(Some(PacketId::MIN), false),
             );
         }
-        out.put_u32(count(self.incoming_qos2.len()));
-        for pid in self.incoming_qos2.iter() {
+        out.put_u32(count(self.inb.qos2.len()));
+        for pid in self.inb.qos2.iter() {
             out.put_u16(pid.get());
         }
         out.freeze()
@@ -113,8 +114,8 @@ impl ClientSession {
         // One copy of the records: the messages then share it.
         let mut session = ClientSession::new(config);
         session.version = version;
-        session.next_publish = next_publish;
-        session.cursor = cursor;
+        session.out.next_publish = next_publish;
+        session.out.cursor = cursor;
 
         let n = get_u32(&mut src)?;
         for _ in 0..n {
@@ -134,10 +135,10 @@ impl ClientSession {
             if released && publish.qos.qos() != QoS::ExactlyOnce {
                 return Err(StateError::Invalid("PUBREL stage of a QoS 1 message"));
             }
-            if !session.ids.insert(pid) {
+            if !session.out.ids.insert(pid) {
                 return Err(StateError::Invalid("packet identifier in use twice"));
             }
-            session.outgoing.push_back(Outgoing {
+            session.out.outgoing.push_back(Outgoing {
                 id,
                 pid,
                 message: crate::session::Message::from_publish(publish),
@@ -156,9 +157,10 @@ impl ClientSession {
             pending.push_back(Pending {
                 id,
                 message: crate::session::Message::from_publish(publish),
+                queued_at: crate::session::Instant::ZERO,
             });
         }
-        session.pending = pending;
+        session.out.pending = pending;
         let n = get_u32(&mut src)?;
         let mut incoming = PidSet::default();
         for _ in 0..n {
@@ -168,7 +170,7 @@ impl ClientSession {
                 return Err(StateError::Invalid("incoming identifier twice"));
             }
         }
-        session.incoming_qos2 = incoming;
+        session.inb.qos2 = incoming;
         if !src.is_empty() {
             return Err(StateError::Truncated);
         }
@@ -276,8 +278,8 @@ mod tests {
         assert_eq!(restored.inflight(), 3);
         assert_eq!(restored.pending(), 1);
         assert_eq!(restored.version(), Version::V5);
-        assert!(restored.incoming_qos2.contains(PacketId::new(9).unwrap()));
-        assert!(restored.outgoing.get(1).is_some_and(|o| o.released));
+        assert!(restored.inb.qos2.contains(PacketId::new(9).unwrap()));
+        assert!(restored.out.outgoing.get(1).is_some_and(|o| o.released));
     }
 
     #[test]

@@ -1,0 +1,428 @@
+//! The sender's half of the QoS flows, the same for a client and a server: messages waiting to
+//! be sent, packet identifiers, the send quota, messages in flight and their resends.
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+
+use super::alias::{AliasUndo, OutboundAliases};
+use crate::session::ids::PidSet;
+use crate::session::{Instant, Message, PublishFailure, PublishId};
+use crate::{BytesMut, EncodeError, Encoder, Packet, PacketId, QoS, ReasonCode};
+
+/// Messages this side sends, from `queue` to their completion. The first fields are session
+/// state (they survive connections while the session lives); the rest belong to one network
+/// connection and are reset by [`Outbox::start_connection`].
+#[derive(Debug)]
+pub(crate) struct Outbox {
+    /// The id the next queued message gets.
+    pub(crate) next_publish: u64,
+    /// Identifiers in use: QoS 1/2 flows in flight, and (client) SUBSCRIBE/UNSUBSCRIBE
+    /// awaiting their ack.
+    pub(crate) ids: PidSet,
+    /// The last identifier handed out; the next search starts after it.
+    pub(crate) cursor: PacketId,
+    /// QoS 1/2 messages sent and not completed, in the order first sent.
+    pub(crate) outgoing: VecDeque<Outgoing>,
+    /// Messages queued and not sent yet, in order.
+    pub(crate) pending: VecDeque<Pending>,
+
+    /// QoS 1/2 PUBLISHes that may still be sent before an ack (the peer's Receive Maximum).
+    send_quota: u16,
+    /// The quota's ceiling on this connection.
+    quota_max: u16,
+    /// Outgoing flows not yet sent again on this connection (after a session was resumed).
+    resend: usize,
+    aliases: OutboundAliases,
+}
+
+/// A QoS 1/2 message in flight.
+#[derive(Debug)]
+pub(crate) struct Outgoing {
+    pub(crate) id: PublishId,
+    pub(crate) pid: PacketId,
+    pub(crate) message: Message,
+    /// PUBREC received and PUBREL sent (QoS 2).
+    pub(crate) released: bool,
+    /// Sent on the current connection.
+    pub(crate) sent: bool,
+}
+
+/// A message queued and not sent yet.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    pub(crate) id: PublishId,
+    pub(crate) message: Message,
+    /// When it was queued: its Message Expiry Interval counts from here when the outbox
+    /// enforces expiry.
+    pub(crate) queued_at: Instant,
+}
+
+/// What a PUBREC asks of the sender.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum PubRecOutcome {
+    /// A PUBREC of 0x80 or more ended the flow of this message.
+    Completed(PublishId),
+    /// Send PUBREL with this reason code (a first PUBREC, a repeated one, or 0x92 for an
+    /// identifier not in flight on 5.0).
+    Release(ReasonCode),
+    /// Nothing to do (an unknown identifier with a failure code).
+    Ignore,
+}
+
+impl Default for Outbox {
+    fn default() -> Outbox {
+        Outbox {
+            next_publish: 0,
+            ids: PidSet::default(),
+            cursor: PacketId::MAX,
+            outgoing: VecDeque::new(),
+            pending: VecDeque::new(),
+            send_quota: 0,
+            quota_max: 0,
+            resend: 0,
+            aliases: OutboundAliases::default(),
+        }
+    }
+}
+
+impl Outbox {
+    /// Queues a message to send; returns its id.
+    pub(crate) fn queue(&mut self, now: Instant, message: Message) -> PublishId {
+        let id = PublishId(self.next_publish);
+        self.next_publish += 1;
+        self.pending.push_back(Pending {
+            id,
+            message,
+            queued_at: now,
+        });
+        id
+    }
+
+    /// Messages in flight.
+    pub(crate) fn inflight(&self) -> usize {
+        self.outgoing.len()
+    }
+
+    /// Messages queued and not sent.
+    pub(crate) fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    pub(crate) fn send_quota(&self) -> u16 {
+        self.send_quota
+    }
+
+    /// An identifier not in use ([MQTT-2.2.1-3] 5.0 / [MQTT-2.3.1-2] 3.1.1), `None` when all
+    /// 65,535 are.
+    pub(crate) fn allocate_pid(&self) -> Option<PacketId> {
+        self.ids.first_free_after(self.cursor)
+    }
+
+    /// Marks `pid` (from [`allocate_pid`](Self::allocate_pid)) in use.
+    pub(crate) fn reserve_pid(&mut self, pid: PacketId) {
+        self.ids.insert(pid);
+        self.cursor = pid;
+    }
+
+    /// Frees an identifier reserved for a request.
+    pub(crate) fn release_pid(&mut self, pid: PacketId) {
+        self.ids.remove(pid);
+    }
+
+    /// A new network connection: the send quota starts at `quota` ([MQTT-4.9.0-1]: the peer's
+    /// Receive Maximum, on every connection), aliases up to `alias_max`, and every message in
+    /// flight counts as not sent on it.
+    pub(crate) fn start_connection(&mut self, quota: u16, alias_max: u16) {
+        self.send_quota = quota;
+        self.quota_max = quota;
+        self.resend = 0;
+        self.aliases = OutboundAliases::new(alias_max);
+        for entry in &mut self.outgoing {
+            entry.sent = false;
+        }
+    }
+
+    /// The peer resumed the session: every message in flight is sent again, first
+    /// ([MQTT-4.4.0-1]).
+    pub(crate) fn resume(&mut self) {
+        self.resend = self.outgoing.len();
+    }
+
+    /// Whether any message is in flight.
+    pub(crate) fn holds_state(&self) -> bool {
+        !self.outgoing.is_empty()
+    }
+
+    /// Drops the messages in flight: the peer no longer has the session. With `requeue_qos1`,
+    /// QoS 1 messages go back to the front of the queue in order (at least once allows sending
+    /// them again) and `lost` is called for each QoS 2 message (it may have reached the peer:
+    /// sending it again could deliver it twice); without, `lost` is called for every one.
+    pub(crate) fn discard(
+        &mut self,
+        requeue_qos1: bool,
+        now: Instant,
+        mut lost: impl FnMut(PublishId),
+    ) {
+        let mut requeue = Vec::new();
+        for entry in self.outgoing.drain(..) {
+            self.ids.remove(entry.pid);
+            if requeue_qos1 && entry.message.qos == QoS::AtLeastOnce {
+                requeue.push(Pending {
+                    id: entry.id,
+                    message: entry.message,
+                    queued_at: now,
+                });
+            } else {
+                lost(entry.id);
+            }
+        }
+        for pending in requeue.into_iter().rev() {
+            self.pending.push_front(pending);
+        }
+        self.resend = 0;
+    }
+
+    // ---------------------------------------------------------------- acknowledgements
+
+    /// PUBACK: the QoS 1 flow of `pid` is done.
+    pub(crate) fn on_puback(&mut self, pid: PacketId) -> Option<PublishId> {
+        let i = self.find(pid, QoS::AtLeastOnce, false)?;
+        self.complete(i)
+    }
+
+    /// PUBREC for `pid` with `reason`.
+    pub(crate) fn on_pubrec(
+        &mut self,
+        pid: PacketId,
+        reason: ReasonCode,
+        v5: bool,
+    ) -> PubRecOutcome {
+        match self.find(pid, QoS::ExactlyOnce, false) {
+            // §4.3.3: a PUBREC of 0x80 or more ends the exchange; no PUBREL.
+            Some(i) if !reason.is_success() => match self.complete(i) {
+                Some(id) => PubRecOutcome::Completed(id),
+                None => PubRecOutcome::Ignore,
+            },
+            Some(i) => {
+                if let Some(entry) = self.outgoing.get_mut(i) {
+                    entry.released = true;
+                }
+                // [MQTT-4.3.3-4]: PUBREL with the same identifier.
+                PubRecOutcome::Release(ReasonCode::SUCCESS)
+            }
+            // A repeated PUBREC: the PUBREL may have been lost.
+            None if self.find(pid, QoS::ExactlyOnce, true).is_some() => {
+                PubRecOutcome::Release(ReasonCode::SUCCESS)
+            }
+            // Unknown: PUBREL 0x92 on 5.0 lets the peer finish (§4.3.3).
+            None if reason.is_success() => PubRecOutcome::Release(if v5 {
+                ReasonCode::PACKET_IDENTIFIER_NOT_FOUND
+            } else {
+                ReasonCode::SUCCESS
+            }),
+            None => PubRecOutcome::Ignore,
+        }
+    }
+
+    /// PUBCOMP: the QoS 2 flow of `pid` is done.
+    pub(crate) fn on_pubcomp(&mut self, pid: PacketId) -> Option<PublishId> {
+        let i = self.find(pid, QoS::ExactlyOnce, true)?;
+        self.complete(i)
+    }
+
+    fn find(&self, pid: PacketId, qos: QoS, released: bool) -> Option<usize> {
+        self.outgoing
+            .iter()
+            .position(|o| o.pid == pid && o.message.qos == qos && o.released == released && o.sent)
+    }
+
+    /// A QoS 1/2 flow is done: identifier free, one more unit of send quota ([MQTT-4.9.0-1]
+    /// §4.9).
+    fn complete(&mut self, index: usize) -> Option<PublishId> {
+        // Acks mostly come in order: the oldest flow is the usual one, and popping it moves
+        // nothing else.
+        let entry = if index == 0 {
+            self.outgoing.pop_front()
+        } else {
+            self.outgoing.remove(index)
+        }?;
+        self.ids.remove(entry.pid);
+        self.send_quota = self.send_quota.saturating_add(1).min(self.quota_max);
+        Some(entry.id)
+    }
+
+    // ---------------------------------------------------------------- transmission
+
+    /// Appends the resends, then queued messages, while the quota and identifiers allow.
+    /// A message that cannot be sent on this connection (larger than the peer's Maximum Packet
+    /// Size; with `expiry`, its Message Expiry Interval passed while queued) is reported to
+    /// `failed` and dropped.
+    pub(crate) fn transmit(
+        &mut self,
+        encoder: &Encoder,
+        tx: &mut BytesMut,
+        expiry: Option<Instant>,
+        mut failed: impl FnMut(PublishId, PublishFailure),
+    ) {
+        self.transmit_resends(encoder, tx, &mut failed);
+        self.transmit_pending(encoder, tx, expiry, &mut failed);
+    }
+
+    fn transmit_resends(
+        &mut self,
+        encoder: &Encoder,
+        tx: &mut BytesMut,
+        failed: &mut impl FnMut(PublishId, PublishFailure),
+    ) {
+        let mut i = 0;
+        while self.resend > 0 {
+            let Some(entry) = self.outgoing.get(i) else {
+                self.resend = 0;
+                break;
+            };
+            if entry.sent {
+                i += 1;
+                continue;
+            }
+            let packet = if entry.released {
+                Packet::pub_rel(entry.pid)
+            } else {
+                if self.send_quota == 0 {
+                    // [MQTT-3.3.4-7] / [MQTT-3.3.4-9]: resent PUBLISHes count against the new
+                    // quota; the rest wait for acks. PUBRELs after them wait too, keeping the
+                    // original order.
+                    break;
+                }
+                // [MQTT-3.3.1-1]: DUP 1 on a redelivery; [MQTT-2.3.1-3]: the same identifier.
+                Packet::Publish(entry.message.to_publish(Some(entry.pid), true))
+            };
+            match encoder.encode(&packet, tx) {
+                Ok(_) => {
+                    if !entry.released {
+                        self.send_quota -= 1;
+                    }
+                    if let Some(entry) = self.outgoing.get_mut(i) {
+                        entry.sent = true;
+                    }
+                    self.resend -= 1;
+                    i += 1;
+                }
+                Err(e) => {
+                    // Too large for this connection's peer (a smaller Maximum Packet Size than
+                    // before): the message cannot be delivered.
+                    self.resend -= 1;
+                    if let Some(entry) = self.outgoing.remove(i) {
+                        self.ids.remove(entry.pid);
+                        failed(entry.id, failure(e));
+                    }
+                }
+            }
+        }
+    }
+
+    fn transmit_pending(
+        &mut self,
+        encoder: &Encoder,
+        tx: &mut BytesMut,
+        expiry: Option<Instant>,
+        failed: &mut impl FnMut(PublishId, PublishFailure),
+    ) {
+        // Resends come first: new messages wait until every resend is out.
+        if self.resend > 0 {
+            return;
+        }
+        while let Some(front) = self.pending.front() {
+            let qos = front.message.qos;
+            let pid = if qos == QoS::AtMostOnce {
+                None
+            } else {
+                if self.send_quota == 0 {
+                    break; // [MQTT-3.3.4-7] / [MQTT-3.3.4-9]
+                }
+                // [MQTT-2.2.1-3] / [MQTT-4.3.2-1] / [MQTT-4.3.3-1]: an identifier not in use.
+                match self.allocate_pid() {
+                    Some(pid) => Some(pid),
+                    None => break, // all 65,535 in flight: wait for an ack
+                }
+            };
+            let Some(Pending {
+                id,
+                mut message,
+                queued_at,
+            }) = self.pending.pop_front()
+            else {
+                break;
+            };
+            if let Some(now) = expiry
+                && !forward_expiry(&mut message, now, queued_at)
+            {
+                failed(id, PublishFailure::Expired);
+                continue;
+            }
+            // [MQTT-4.3.2-2] / [MQTT-4.3.3-2]: the first transmission has DUP 0.
+            let (message, result, undo) = if !self.aliases.enabled() {
+                // Without aliases the PUBLISH is the message's own fields, moved in and taken
+                // back after encoding: no reference count is touched.
+                let packet = Packet::Publish(message.into_publish(pid));
+                let result = encoder.encode(&packet, tx);
+                let Packet::Publish(publish) = packet else {
+                    break; // not reached: the packet was made a PUBLISH just above
+                };
+                (Message::from_publish(publish), result, AliasUndo::Nothing)
+            } else {
+                let publish = message.to_publish(pid, false);
+                let (publish, undo) = self.aliases.apply(publish);
+                let result = encoder.encode(&Packet::Publish(publish), tx);
+                (message, result, undo)
+            };
+            match (result, pid) {
+                (Ok(_), Some(pid)) => {
+                    self.reserve_pid(pid);
+                    self.send_quota -= 1;
+                    self.outgoing.push_back(Outgoing {
+                        id,
+                        pid,
+                        message,
+                        released: false,
+                        sent: true,
+                    });
+                }
+                (Ok(_), None) => {}
+                (Err(e), _) => {
+                    self.aliases.undo(undo);
+                    failed(id, failure(e));
+                }
+            }
+        }
+    }
+}
+
+/// [MQTT-3.3.2-6]: the Message Expiry Interval forwarded is the received value minus the time
+/// the message waited; false when it has expired ([MQTT-3.3.2-5]).
+fn forward_expiry(message: &mut Message, now: Instant, queued_at: Instant) -> bool {
+    let Some(interval) = message.properties.message_expiry_interval() else {
+        return true;
+    };
+    let waited = now.saturating_duration_since(queued_at).as_secs();
+    let waited = u32::try_from(waited).unwrap_or(u32::MAX);
+    if waited >= interval {
+        return false;
+    }
+    if waited > 0
+        && let Ok(properties) = message
+            .properties
+            .edit()
+            .message_expiry_interval(Some(interval - waited))
+            .build()
+    {
+        message.properties = properties;
+    }
+    true
+}
+
+fn failure(e: EncodeError) -> PublishFailure {
+    match e {
+        EncodeError::PacketTooLarge { size, max } => PublishFailure::TooLarge { size, max },
+        other => PublishFailure::Invalid(other),
+    }
+}
