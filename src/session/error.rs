@@ -6,26 +6,28 @@ use crate::{
     ConnAckProperties, DecodeError, DisconnectProperties, EncodeError, QoS, ReasonCode, Version,
 };
 
-/// Why a network connection ended. Carried by the `Disconnected` event, once per connection.
+/// Why a network connection ended. Carried once per connection by the client's `Disconnected`
+/// and the server's `Closed` event.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConnectionError {
     /// The peer sent bytes that are not a valid packet. On 5.0, after CONNACK, the session sent
     /// DISCONNECT with the matching reason code first.
-    #[error("malformed packet from the server: {0}")]
+    #[error("malformed packet from the peer: {0}")]
     Decode(DecodeError),
     /// The peer broke a rule of the protocol that needs session state to see. On 5.0, after
     /// CONNACK, the session sent DISCONNECT with `reason` first.
-    #[error("protocol violation by the server ({reason}): {rule}")]
+    #[error("protocol violation by the peer ({reason}): {rule}")]
     Protocol {
         /// The reason code sent in DISCONNECT (5.0) or that would have been sent (3.1.1).
         reason: ReasonCode,
         /// The statement broken, with its id, e.g. `"[MQTT-3.3.4-9] Receive Maximum exceeded"`.
         rule: &'static str,
     },
-    /// The server refused the connection in CONNACK. On 5.0 the properties may carry a Server
-    /// Reference to use instead (reason `0x9C` or `0x9D`). A 3.1.1 server that does not speak the
-    /// client's version answers with reason `0x84` (return code 1 on 3.1.1).
+    /// The server refused the connection in CONNACK (on a server session: the application or
+    /// the session refused it). On 5.0 the properties may carry a Server Reference to use
+    /// instead (reason `0x9C` or `0x9D`). A 3.1.1 server that does not speak the client's
+    /// version answers with reason `0x84` (return code 1 on 3.1.1).
     #[error("connection refused: {reason}")]
     Refused {
         /// The reason code (3.1.1 return codes mapped to their 5.0 equivalents).
@@ -33,20 +35,21 @@ pub enum ConnectionError {
         /// The CONNACK's properties (empty on 3.1.1).
         properties: ConnAckProperties,
     },
-    /// The server sent DISCONNECT (5.0).
-    #[error("disconnected by the server: {reason}")]
+    /// The peer sent DISCONNECT (a server: 5.0 only).
+    #[error("disconnected by the peer: {reason}")]
     PeerDisconnected {
         /// The DISCONNECT's reason code.
         reason: ReasonCode,
         /// Its properties (Reason String, Server Reference, ...).
         properties: DisconnectProperties,
     },
-    /// No PINGRESP came within the ping timeout: the connection is presumed dead (a half-open
-    /// TCP connection, §3.1.2.10).
-    #[error("no PINGRESP within the ping timeout")]
+    /// Keep alive ended the connection: a client got no PINGRESP within the ping timeout (a
+    /// half-open TCP connection, §3.1.2.10); a server received nothing for one and a half times
+    /// the keep alive ([MQTT-3.1.2-22] 5.0 / [MQTT-3.1.2-24] 3.1.1).
+    #[error("keep alive expired")]
     KeepAliveTimeout,
-    /// No CONNACK came within the connect timeout.
-    #[error("no CONNACK within the connect timeout")]
+    /// No CONNACK (client) or CONNECT (server) came within the connect timeout.
+    #[error("the handshake did not finish within the connect timeout")]
     ConnectTimeout,
     /// The transport closed (end of stream or an I/O error) without a DISCONNECT.
     #[error("the connection closed")]
@@ -54,6 +57,10 @@ pub enum ConnectionError {
     /// The application ended the connection with `disconnect`.
     #[error("disconnected by the application")]
     LocallyClosed,
+    /// Another connection took the session over: the same client identifier connected again
+    /// ([MQTT-3.1.4-3] 5.0 / [MQTT-3.1.4-2] 3.1.1).
+    #[error("the session was taken over by a new connection")]
+    SessionTakenOver,
 }
 
 /// A message the session did not accept. Nothing was queued; the message is handed back where it
@@ -148,6 +155,10 @@ pub enum PublishFailure {
         /// The peer's limit.
         max: u64,
     },
+    /// The queue of messages for the peer was full: a newer message took this QoS 0 message's
+    /// place.
+    #[error("dropped from a full queue")]
+    QueueFull,
     /// The message's Message Expiry Interval passed while it waited to be sent
     /// ([MQTT-3.3.2-5]).
     #[error("the message expired before it could be sent")]
@@ -155,4 +166,21 @@ pub enum PublishFailure {
     /// The message cannot be encoded for the connection's protocol version.
     #[error("the message cannot be encoded: {0}")]
     Invalid(EncodeError),
+}
+
+/// Session state bytes that [`ClientSession::from_state`](crate::session::ClientSession::from_state)
+/// or [`SessionState::import`](crate::session::SessionState::import) cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateError {
+    /// Not session state of this crate and kind (wrong magic), or of a format version it does
+    /// not know.
+    #[error("not mqtt-wire session state of this kind, or an unknown format version")]
+    UnknownFormat,
+    /// The bytes end early, or carry bytes after the end.
+    #[error("session state truncated or followed by extra bytes")]
+    Truncated,
+    /// A value is out of range, or a message record is not a valid PUBLISH of its kind.
+    #[error("invalid session state: {0}")]
+    Invalid(&'static str),
 }

@@ -79,11 +79,15 @@ mod error;
 mod flow;
 mod ids;
 mod message;
+mod server;
 mod time;
 
-pub use client::{AliasPolicy, ClientConfig, ClientEvent, ClientSession, Negotiated, StateError};
-pub use error::{CommandError, ConnectionError, PublishError, PublishFailure};
+pub use client::{AliasPolicy, ClientConfig, ClientEvent, ClientSession, Negotiated};
+pub use error::{CommandError, ConnectionError, PublishError, PublishFailure, StateError};
 pub use message::{AckMode, AckToken, Message, PublishId};
+pub use server::{
+    Accept, ClientLimits, ServerConfig, ServerEvent, ServerSession, SessionState, WillAction,
+};
 pub use time::Instant;
 #[cfg(feature = "std")]
 pub use time::StdClock;

@@ -12,7 +12,6 @@ use alloc::vec::Vec;
 
 pub use config::{AliasPolicy, ClientConfig, Negotiated};
 pub use event::ClientEvent;
-pub use state::StateError;
 
 use crate::session::flow::{Inbox, Outbox};
 use crate::session::{AckToken, CommandError, ConnectionError, Instant, PublishFailure, Status};

@@ -18,30 +18,19 @@
 
 use alloc::collections::VecDeque;
 
-use bytes::{Buf, BufMut};
+use bytes::BufMut;
 
 use super::{ClientConfig, ClientSession};
+use crate::session::StateError;
+use crate::session::flow::records::{
+    count, get_u16, get_u32, get_u64, read_publish, take, write_publish,
+};
 use crate::session::flow::{Outgoing, Pending};
 use crate::session::{PublishId, ids::PidSet};
-use crate::{Bytes, BytesMut, Decoder, Encoder, Packet, PacketId, Publish, QoS, Side, Version};
+use crate::{Bytes, BytesMut, PacketId, QoS, Side, Version};
 
 const MAGIC: &[u8; 4] = b"MQWc";
 const FORMAT: u8 = 1;
-
-/// Session state bytes that [`ClientSession::from_state`] cannot use.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum StateError {
-    /// Not session state of this crate (wrong magic), or of a format version it does not know.
-    #[error("not mqtt-wire client session state, or an unknown format version")]
-    UnknownFormat,
-    /// The bytes end early, or carry bytes after the end.
-    #[error("session state truncated or followed by extra bytes")]
-    Truncated,
-    /// A value is out of range, or a message record is not a valid PUBLISH of its kind.
-    #[error("invalid session state: {0}")]
-    Invalid(&'static str),
-}
 
 impl ClientSession {
     /// The session state as bytes: in-flight messages (and their stage), pending messages, the
@@ -59,26 +48,16 @@ impl ClientSession {
         out.put_u8(self.version.level());
         out.put_u64(self.out.next_publish);
         out.put_u16(self.out.cursor.get());
-        let encoder = Encoder::new(Version::V5);
-        let record = |out: &mut BytesMut, publish: &Publish| {
-            let mut bytes = BytesMut::new();
-            // Messages were validated when published; one that no longer encodes is skipped
-            // by writing an empty record, which import refuses: that cannot happen for
-            // messages this session accepted.
-            let _ = encoder.encode(&Packet::Publish(publish.clone()), &mut bytes);
-            out.put_u32(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
-            out.put_slice(&bytes);
-        };
         out.put_u32(count(self.out.outgoing.len()));
         for entry in &self.out.outgoing {
             out.put_u64(entry.id.0);
             out.put_u8(u8::from(entry.released));
-            record(&mut out, &entry.message.to_publish(Some(entry.pid), false));
+            write_publish(&mut out, &entry.message.to_publish(Some(entry.pid), false));
         }
         out.put_u32(count(self.out.pending.len()));
         for entry in &self.out.pending {
             out.put_u64(entry.id.0);
-            record(
+            write_publish(
                 &mut out,
                 &entry.message.to_publish(Some(PacketId::MIN), false),
             );
@@ -128,7 +107,7 @@ impl ClientSession {
                 [1] => true,
                 _ => return Err(StateError::Invalid("stage")),
             };
-            let publish = read_publish(&mut src)?;
+            let publish = read_publish(&mut src, Side::Client)?;
             let Some(pid) = publish.qos.pid() else {
                 return Err(StateError::Invalid("in-flight QoS 0 message"));
             };
@@ -153,13 +132,17 @@ impl ClientSession {
             if id.0 >= next_publish {
                 return Err(StateError::Invalid("PublishId not below the counter"));
             }
-            let publish = read_publish(&mut src)?;
+            let publish = read_publish(&mut src, Side::Client)?;
             pending.push_back(Pending {
                 id,
                 message: crate::session::Message::from_publish(publish),
                 queued_at: crate::session::Instant::ZERO,
             });
         }
+        session.out.pending_bytes = pending
+            .iter()
+            .map(|p| crate::session::flow::queued_size(&p.message))
+            .sum();
         session.out.pending = pending;
         let n = get_u32(&mut src)?;
         let mut incoming = PidSet::default();
@@ -178,48 +161,13 @@ impl ClientSession {
     }
 }
 
-fn count(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-fn take<'a>(src: &mut &'a [u8], n: usize) -> Result<&'a [u8], StateError> {
-    if src.len() < n {
-        return Err(StateError::Truncated);
-    }
-    let (head, rest) = src.split_at(n);
-    *src = rest;
-    Ok(head)
-}
-
-fn get_u16(src: &mut &[u8]) -> Result<u16, StateError> {
-    Ok(take(src, 2)?.get_u16())
-}
-
-fn get_u32(src: &mut &[u8]) -> Result<u32, StateError> {
-    Ok(take(src, 4)?.get_u32())
-}
-
-fn get_u64(src: &mut &[u8]) -> Result<u64, StateError> {
-    Ok(take(src, 8)?.get_u64())
-}
-
-/// One length-prefixed PUBLISH record, decoded by the codec as a client's PUBLISH.
-fn read_publish(src: &mut &[u8]) -> Result<Publish, StateError> {
-    let len = usize::try_from(get_u32(src)?).map_err(|_| StateError::Truncated)?;
-    let record = take(src, len)?;
-    let mut buf = BytesMut::from(record);
-    let mut decoder = Decoder::new(Version::V5).receiving_from(Side::Client);
-    match decoder.decode(&mut buf) {
-        Ok(Some(Packet::Publish(publish))) if buf.is_empty() => Ok(publish),
-        _ => Err(StateError::Invalid("message record is not one PUBLISH")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::session::{ClientEvent, Instant, Message};
-    use crate::{Ack, ConnAck, ConnAckProperties, Connect, QosPid, ReasonCode};
+    use crate::{
+        Ack, ConnAck, ConnAckProperties, Connect, Decoder, Packet, Publish, QosPid, ReasonCode,
+    };
 
     fn t(ms: u64) -> Instant {
         Instant::from_millis(ms)

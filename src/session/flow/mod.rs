@@ -13,7 +13,8 @@ mod alias;
 mod control;
 mod inbox;
 mod outbox;
+pub(crate) mod records;
 
 pub(crate) use control::encode_control;
 pub(crate) use inbox::{Inbox, Received};
-pub(crate) use outbox::{Outbox, Outgoing, Pending, PubRecOutcome};
+pub(crate) use outbox::{Outbox, Outgoing, Pending, PubRecOutcome, queued_size};

@@ -25,6 +25,8 @@ pub(crate) struct Outbox {
     pub(crate) outgoing: VecDeque<Outgoing>,
     /// Messages queued and not sent yet, in order.
     pub(crate) pending: VecDeque<Pending>,
+    /// The sizes of the queued messages ([`queued_size`]), summed.
+    pub(crate) pending_bytes: usize,
 
     /// QoS 1/2 PUBLISHes that may still be sent before an ack (the peer's Receive Maximum).
     send_quota: u16,
@@ -77,6 +79,7 @@ impl Default for Outbox {
             cursor: PacketId::MAX,
             outgoing: VecDeque::new(),
             pending: VecDeque::new(),
+            pending_bytes: 0,
             send_quota: 0,
             quota_max: 0,
             resend: 0,
@@ -90,12 +93,41 @@ impl Outbox {
     pub(crate) fn queue(&mut self, now: Instant, message: Message) -> PublishId {
         let id = PublishId(self.next_publish);
         self.next_publish += 1;
+        self.pending_bytes += queued_size(&message);
         self.pending.push_back(Pending {
             id,
             message,
             queued_at: now,
         });
         id
+    }
+
+    /// Queues a message within `max` messages and `max_bytes` bytes of queued messages: when
+    /// full, the oldest queued QoS 0 message makes room (`dropped` is told its id); when none
+    /// is queued, the message is handed back.
+    pub(crate) fn queue_bounded(
+        &mut self,
+        now: Instant,
+        message: Message,
+        max: usize,
+        max_bytes: usize,
+        mut dropped: impl FnMut(PublishId),
+    ) -> Result<PublishId, Message> {
+        let size = queued_size(&message);
+        while self.pending.len() >= max || self.pending_bytes + size > max_bytes {
+            let Some(i) = self
+                .pending
+                .iter()
+                .position(|p| p.message.qos == QoS::AtMostOnce)
+            else {
+                return Err(message);
+            };
+            if let Some(old) = self.pending.remove(i) {
+                self.pending_bytes -= queued_size(&old.message);
+                dropped(old.id);
+            }
+        }
+        Ok(self.queue(now, message))
     }
 
     /// Messages in flight.
@@ -177,6 +209,7 @@ impl Outbox {
             }
         }
         for pending in requeue.into_iter().rev() {
+            self.pending_bytes += queued_size(&pending.message);
             self.pending.push_front(pending);
         }
         self.resend = 0;
@@ -353,6 +386,7 @@ impl Outbox {
             else {
                 break;
             };
+            self.pending_bytes -= queued_size(&message);
             if let Some(now) = expiry
                 && !forward_expiry(&mut message, now, queued_at)
             {
@@ -418,6 +452,11 @@ fn forward_expiry(message: &mut Message, now: Instant, queued_at: Instant) -> bo
         message.properties = properties;
     }
     true
+}
+
+/// What a queued message counts for against a byte limit: its topic, payload and properties.
+pub(crate) fn queued_size(message: &Message) -> usize {
+    message.topic.len() + message.payload.len() + message.properties.as_bytes().len()
 }
 
 fn failure(e: EncodeError) -> PublishFailure {
