@@ -1,11 +1,12 @@
-//! The parts of a sans-IO MQTT broker core (feature `broker`).
+//! A sans-IO MQTT broker core (feature `broker`).
 //!
-//! The broker core will own every server session of a broker, the stored sessions of clients that
-//! are away, the subscriptions and the retained messages, and route each PUBLISH between them
-//! synchronously: one call for the bytes of one connection, output polled per connection, time
-//! passed in, no sockets, threads or clock. A complete broker is then a thin I/O loop around it.
+//! [`Broker`] owns every connection's [`ServerSession`](crate::session::ServerSession), the
+//! stored sessions of clients that are away, the subscriptions and the retained messages, and
+//! routes each PUBLISH between them synchronously: one call for the bytes of one connection,
+//! output polled per connection, time passed in, no sockets, threads or clock. A complete broker
+//! is a thin I/O loop around it; a broker with its clients runs inside one deterministic test.
 //!
-//! What exists now are the two data structures that do not depend on sessions:
+//! Its parts are usable on their own:
 //!
 //! - [`SubscriptionTree`]: every subscription of every subscriber, in a trie of topic levels.
 //!   [`SubscriptionTree::matches_into`] answers, for a published topic name, which subscribers
@@ -15,15 +16,22 @@
 //! - [`RetainedStore`]: the retained message of every topic, in a trie of topic levels too, so
 //!   that the retained messages for a new subscription are found without scanning topics the
 //!   filter cannot match.
+//! - [`Policy`]: who may connect, publish and subscribe ([`AllowAll`] by default).
 //!
-//! Both use `alloc` collections only (`BTreeMap`, `Vec`) and build without `std`. Neither keeps
-//! recursion proportional to the number of topic levels: a topic of 65,535 `/` characters is
-//! matched, stored and removed with explicit stacks.
+//! Everything uses `alloc` collections only (`BTreeMap`, `Vec`) and builds without `std`.
 
+mod core;
+mod policy;
 mod retain;
+mod route;
+mod sessions;
+mod stats;
 mod tree;
 
+pub use self::core::{Broker, BrokerConfig, BrokerEvent, ConnId};
+pub use policy::{AllowAll, ClientInfo, ConnectDecision, ConnectRequest, Policy};
 pub use retain::{RetainedMatches, RetainedMessage, RetainedStore};
+pub use stats::BrokerStats;
 pub use tree::{
     Delivery, GroupId, Matches, SharedMatch, Subscription, SubscriptionMatch, SubscriptionTree,
 };

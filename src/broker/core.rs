@@ -1,0 +1,528 @@
+//! [`Broker`]: the server sessions of every connection, the sessions of clients that are away,
+//! and everything between them.
+
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::vec::Vec;
+
+use super::policy::{AllowAll, Identity, Policy};
+use super::stats::BrokerStats;
+use super::{Matches, RetainedStore, SubscriptionTree};
+use crate::session::{
+    ConnectionError, Instant, Message, ServerConfig, ServerEvent, ServerSession, SessionState,
+};
+use crate::{ByteString, BytesMut, Connect};
+
+/// A connection of a [`Broker`]: an index and a generation, so an id of a closed connection
+/// never reaches the connection that reuses its slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConnId {
+    index: u32,
+    generation: u32,
+}
+
+impl ConnId {
+    /// The slot index (reused after the connection is gone).
+    pub const fn index(self) -> u32 {
+        self.index
+    }
+}
+
+impl core::fmt::Display for ConnId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "#{}.{}", self.index, self.generation)
+    }
+}
+
+/// A session's key in the subscription tree: never reused by a broker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct SessionKey(pub(crate) u64);
+
+/// How a [`Broker`] behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BrokerConfig {
+    /// The configuration of every connection's [`ServerSession`]: the limits announced in
+    /// CONNACK, queue bounds, timeouts. Its `ack_mode` is ignored: the broker acknowledges each
+    /// message once it is routed.
+    pub server: ServerConfig,
+    /// The prefix of the identifiers assigned to clients that send an empty one
+    /// ([MQTT-3.1.3-6]), followed by a number. Default `"auto-"`.
+    pub assigned_id_prefix: &'static str,
+    /// Retained messages kept at most; a new topic beyond it is not retained (replacing or
+    /// deleting an existing one always works). Default 100,000.
+    pub max_retained: usize,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        BrokerConfig {
+            server: ServerConfig::default(),
+            assigned_id_prefix: "auto-",
+            max_retained: 100_000,
+        }
+    }
+}
+
+impl BrokerConfig {
+    /// Sets [`server`](Self::server).
+    #[must_use]
+    pub fn server(mut self, server: ServerConfig) -> Self {
+        self.server = server;
+        self
+    }
+
+    /// Sets [`max_retained`](Self::max_retained).
+    #[must_use]
+    pub fn max_retained(mut self, max: usize) -> Self {
+        self.max_retained = max;
+        self
+    }
+}
+
+/// What the broker tells the I/O layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BrokerEvent {
+    /// A client's CONNECT was accepted.
+    Connected {
+        /// The connection.
+        conn: ConnId,
+        /// Its client identifier.
+        client_id: ByteString,
+        /// Whether a stored session was resumed.
+        session_present: bool,
+    },
+    /// A connection ended (the protocol's last bytes, if any, are still to be transmitted).
+    Disconnected {
+        /// The connection.
+        conn: ConnId,
+        /// Its client identifier, if the CONNECT was accepted.
+        client_id: Option<ByteString>,
+        /// Why.
+        error: ConnectionError,
+    },
+    /// Every byte owed to this connection was handed out: close its transport, then call
+    /// [`Broker::handle_transport_closed`].
+    Close {
+        /// The connection.
+        conn: ConnId,
+    },
+}
+
+pub(crate) struct Conn {
+    pub(crate) server: ServerSession,
+    /// The session this connection carries, once its CONNECT was accepted.
+    pub(crate) session: Option<SessionKey>,
+    pub(crate) identity: Identity,
+    /// A CONNECT in an enhanced authentication exchange.
+    pub(crate) authenticating: Option<alloc::boxed::Box<Connect>>,
+    /// Queued for `poll_transmit`.
+    pub(crate) dirty: bool,
+    /// `Close` was reported.
+    pub(crate) close_reported: bool,
+}
+
+pub(crate) struct Slot {
+    generation: u32,
+    conn: Option<Conn>,
+}
+
+/// The connection `id` in `slots` (a free function, so that other fields of the broker stay
+/// borrowable while it is read).
+pub(crate) fn conn_in(slots: &[Slot], id: ConnId) -> Option<&Conn> {
+    let slot = slots.get(id.index as usize)?;
+    if slot.generation != id.generation {
+        return None;
+    }
+    slot.conn.as_ref()
+}
+
+/// A session, connected or not.
+pub(crate) struct Session {
+    pub(crate) client_id: ByteString,
+    pub(crate) identity: Identity,
+    /// The connection carrying it.
+    pub(crate) conn: Option<ConnId>,
+    /// The state while no connection carries it.
+    pub(crate) detached: Option<SessionState>,
+    /// When a detached session ends (`None`: never, or connected).
+    pub(crate) expires_at: Option<Instant>,
+    /// When its will is due, if one waits (see `Broker::wills`).
+    pub(crate) will_at: Option<Instant>,
+}
+
+/// A sans-IO MQTT broker: it owns a [`ServerSession`] per connection, the sessions of clients
+/// that are away, the subscriptions and the retained messages, and routes every message between
+/// them as it arrives. Bytes in, bytes and events out, time passed in: a complete broker is an
+/// I/O loop around it, and a broker with its clients runs inside one deterministic test.
+///
+/// The run loop: [`open`](Self::open) each accepted transport; feed it with
+/// [`handle_input`](Self::handle_input); call [`poll_transmit`](Self::poll_transmit) until it
+/// returns `None`, writing each connection's bytes; act on [`poll_event`](Self::poll_event)
+/// (close a transport on [`BrokerEvent::Close`]); wake at [`poll_timeout`](Self::poll_timeout)
+/// for [`handle_timeout`](Self::handle_timeout); report closed transports with
+/// [`handle_transport_closed`](Self::handle_transport_closed).
+///
+/// ```
+/// use bytes::BytesMut;
+/// use mqtt_wire::broker::{Broker, BrokerConfig};
+/// use mqtt_wire::session::Instant;
+///
+/// let now = Instant::ZERO;
+/// let mut broker = Broker::new(BrokerConfig::default());
+/// let conn = broker.open(now, None);
+/// // A 3.1.1 CONNECT: clean session, keep alive 60, client id "c1".
+/// broker.handle_input(now, conn, &mut BytesMut::from(&b"\x10\x0e\x00\x04MQTT\x04\x02\x00\x3c\x00\x02c1"[..]));
+/// let mut tx = BytesMut::new();
+/// assert_eq!(broker.poll_transmit(now, &mut tx), Some(conn));
+/// assert_eq!(&tx[..], b"\x20\x02\x00\x00"); // CONNACK: accepted
+/// ```
+pub struct Broker<P: Policy = AllowAll> {
+    pub(crate) config: BrokerConfig,
+    pub(crate) policy: P,
+    pub(crate) now: Instant,
+    pub(crate) slots: Vec<Slot>,
+    free: Vec<u32>,
+    dirty: VecDeque<ConnId>,
+    pub(crate) sessions: BTreeMap<SessionKey, Session>,
+    pub(crate) by_client_id: BTreeMap<ByteString, SessionKey>,
+    pub(crate) next_key: u64,
+    pub(crate) next_assigned: u64,
+    pub(crate) tree: SubscriptionTree<SessionKey>,
+    pub(crate) retained: RetainedStore,
+    pub(crate) matches: Matches<SessionKey>,
+    /// Round-robin position per shared subscription group.
+    pub(crate) shared_next: BTreeMap<super::GroupId, usize>,
+    /// Wills waiting for their delay, by due time.
+    pub(crate) wills: BTreeMap<(Instant, SessionKey), Message>,
+    /// Detached sessions by expiry time.
+    pub(crate) expiries: BTreeSet<(Instant, SessionKey)>,
+    pub(crate) events: VecDeque<BrokerEvent>,
+    pub(crate) stats: BrokerStats,
+}
+
+impl<P: Policy> core::fmt::Debug for Broker<P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Broker")
+            .field("now", &self.now)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Broker<AllowAll> {
+    /// A broker that lets everyone connect, publish and subscribe.
+    pub fn new(config: BrokerConfig) -> Broker<AllowAll> {
+        Broker::with_policy(config, AllowAll)
+    }
+}
+
+impl<P: Policy> Broker<P> {
+    /// A broker whose connections, publishes and subscriptions `policy` decides on.
+    pub fn with_policy(mut config: BrokerConfig, policy: P) -> Broker<P> {
+        config.server.ack_mode = crate::session::AckMode::Manual;
+        Broker {
+            config,
+            policy,
+            now: Instant::ZERO,
+            slots: Vec::new(),
+            free: Vec::new(),
+            dirty: VecDeque::new(),
+            sessions: BTreeMap::new(),
+            by_client_id: BTreeMap::new(),
+            next_key: 0,
+            next_assigned: 0,
+            tree: SubscriptionTree::new(),
+            retained: RetainedStore::new(),
+            matches: Matches::new(),
+            shared_next: BTreeMap::new(),
+            wills: BTreeMap::new(),
+            expiries: BTreeSet::new(),
+            events: VecDeque::new(),
+            stats: BrokerStats::default(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &BrokerConfig {
+        &self.config
+    }
+
+    /// The policy.
+    pub fn policy_mut(&mut self) -> &mut P {
+        &mut self.policy
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> &BrokerStats {
+        &self.stats
+    }
+
+    pub(crate) fn advance(&mut self, now: Instant) -> Instant {
+        self.now = self.now.max(now);
+        self.now
+    }
+
+    /// A transport was accepted: its connection id. `peer` (the remote address, as text) is
+    /// passed to the policy.
+    pub fn open(&mut self, now: Instant, peer: Option<ByteString>) -> ConnId {
+        let now = self.advance(now);
+        let conn = Conn {
+            server: ServerSession::new(self.config.server.clone(), now),
+            session: None,
+            identity: Identity {
+                peer,
+                ..Identity::default()
+            },
+            authenticating: None,
+            dirty: false,
+            close_reported: false,
+        };
+        self.stats.connections += 1;
+        match self.free.pop() {
+            Some(index) => {
+                let slot = self.slots.get_mut(index as usize);
+                let generation = slot.map_or(0, |s| {
+                    s.conn = Some(conn);
+                    s.generation
+                });
+                ConnId { index, generation }
+            }
+            None => {
+                let index = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
+                self.slots.push(Slot {
+                    generation: 0,
+                    conn: Some(conn),
+                });
+                ConnId {
+                    index,
+                    generation: 0,
+                }
+            }
+        }
+    }
+
+    pub(crate) fn conn_mut(&mut self, id: ConnId) -> Option<&mut Conn> {
+        let slot = self.slots.get_mut(id.index as usize)?;
+        if slot.generation != id.generation {
+            return None;
+        }
+        slot.conn.as_mut()
+    }
+
+    pub(crate) fn conn(&self, id: ConnId) -> Option<&Conn> {
+        conn_in(&self.slots, id)
+    }
+
+    /// Marks `id` as having output for `poll_transmit`.
+    pub(crate) fn touch(&mut self, id: ConnId) {
+        if let Some(conn) = self.conn_mut(id)
+            && !conn.dirty
+        {
+            conn.dirty = true;
+            self.dirty.push_back(id);
+        }
+    }
+
+    /// Bytes from `conn`'s transport: every whole packet is taken off `rx` and handled (and
+    /// each PUBLISH routed to its subscribers at once); a partial packet stays. While the
+    /// connection's session cannot take more (its events or output are full) bytes stay in
+    /// `rx` too. Unknown or closed connections: `rx` is cleared.
+    pub fn handle_input(&mut self, now: Instant, conn: ConnId, rx: &mut BytesMut) {
+        let now = self.advance(now);
+        let Some(c) = self.conn_mut(conn) else {
+            rx.clear();
+            return;
+        };
+        let before = rx.len();
+        c.server.handle_input(now, rx);
+        self.stats.bytes_in += (before - rx.len()) as u64;
+        self.process(conn);
+        self.touch(conn);
+    }
+
+    /// `conn`'s transport closed (after a [`BrokerEvent::Close`], or on its own): its session
+    /// is detached or ended, its will handled, and the id becomes invalid.
+    pub fn handle_transport_closed(&mut self, now: Instant, conn: ConnId) {
+        let now = self.advance(now);
+        let Some(c) = self.conn_mut(conn) else {
+            return;
+        };
+        c.server.handle_transport_closed(now);
+        self.process(conn);
+        if let Some(slot) = self.slots.get_mut(conn.index as usize) {
+            slot.conn = None;
+            slot.generation = slot.generation.wrapping_add(1);
+            self.free.push(conn.index);
+            self.stats.connections = self.stats.connections.saturating_sub(1);
+        }
+    }
+
+    /// Appends the bytes owed to the next connection that has any and returns it; `None` when
+    /// no connection has output. Call until `None` after every input, then poll events.
+    pub fn poll_transmit(&mut self, now: Instant, tx: &mut BytesMut) -> Option<ConnId> {
+        let now = self.advance(now);
+        while let Some(id) = self.dirty.pop_front() {
+            let n = self.transmit_inner(now, id, tx);
+            if n > 0 {
+                return Some(id);
+            }
+        }
+        None
+    }
+
+    /// Appends the bytes owed to `conn` (for an I/O layer that writes when a socket is
+    /// writable); returns how many.
+    pub fn transmit(&mut self, now: Instant, conn: ConnId, tx: &mut BytesMut) -> usize {
+        let now = self.advance(now);
+        self.transmit_inner(now, conn, tx)
+    }
+
+    fn transmit_inner(&mut self, now: Instant, id: ConnId, tx: &mut BytesMut) -> usize {
+        let Some(c) = self.conn_mut(id) else {
+            return 0;
+        };
+        c.dirty = false;
+        let n = c.server.poll_transmit(now, tx);
+        let close = c.server.should_close() && !c.close_reported;
+        if close {
+            c.close_reported = true;
+        }
+        self.stats.bytes_out += n as u64;
+        // Transmitting may report messages dropped (too large, expired).
+        self.process(id);
+        if close {
+            self.events.push_back(BrokerEvent::Close { conn: id });
+        }
+        n
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<BrokerEvent> {
+        self.events.pop_front()
+    }
+
+    /// The earliest time [`handle_timeout`](Self::handle_timeout) has work: a connection's
+    /// handshake or keep-alive deadline, a will's delay, a session's expiry.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let conns = self
+            .slots
+            .iter()
+            .filter_map(|s| s.conn.as_ref()?.server.poll_timeout());
+        let wills = self.wills.keys().next().map(|(t, _)| *t);
+        let expiries = self.expiries.iter().next().map(|(t, _)| *t);
+        conns.chain(wills).chain(expiries).min()
+    }
+
+    /// Runs what is due at `now`: handshake and keep-alive timeouts, delayed wills, session
+    /// expiry.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let now = self.advance(now);
+        let due: Vec<ConnId> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let c = s.conn.as_ref()?;
+                c.server.poll_timeout().filter(|t| *t <= now)?;
+                Some(ConnId {
+                    index: u32::try_from(i).ok()?,
+                    generation: s.generation,
+                })
+            })
+            .collect();
+        for id in due {
+            if let Some(c) = self.conn_mut(id) {
+                c.server.handle_timeout(now);
+            }
+            self.process(id);
+            self.touch(id);
+        }
+        while let Some(&(at, key)) = self.wills.keys().next() {
+            if at > now {
+                break;
+            }
+            if let Some(will) = self.wills.remove(&(at, key)) {
+                if let Some(s) = self.sessions.get_mut(&key) {
+                    s.will_at = None;
+                }
+                self.publish_will(will);
+            }
+        }
+        while let Some(&(at, key)) = self.expiries.iter().next() {
+            if at > now {
+                break;
+            }
+            self.expiries.remove(&(at, key));
+            self.stats.sessions_expired += 1;
+            self.end_session(key);
+        }
+    }
+
+    /// Publishes a message of the server's own (`$SYS` statistics, a bridge): routed like a
+    /// client's, with no publisher (No Local does not apply), retained per its RETAIN flag.
+    pub fn publish(&mut self, now: Instant, message: Message) -> usize {
+        self.advance(now);
+        self.stats.messages_in += 1;
+        let publish = message.into_publish(None);
+        self.route(None, &publish)
+    }
+
+    /// Handles every event `conn`'s session has.
+    pub(crate) fn process(&mut self, id: ConnId) {
+        loop {
+            let Some(c) = self.conn_mut(id) else {
+                return;
+            };
+            let Some(event) = c.server.poll_event() else {
+                return;
+            };
+            match event {
+                ServerEvent::Connect { connect } => self.on_connect(id, connect),
+                ServerEvent::Auth { auth } => self.on_auth(id, auth),
+                ServerEvent::Publish { publish, ack } => self.on_publish(id, publish, ack),
+                ServerEvent::Subscribe { subscribe } => self.on_subscribe(id, subscribe),
+                ServerEvent::Unsubscribe { unsubscribe } => self.on_unsubscribe(id, unsubscribe),
+                ServerEvent::Delivered { .. } => {}
+                ServerEvent::Dropped { reason, .. } => self.count_drop(&reason),
+                ServerEvent::Closed {
+                    error,
+                    will,
+                    session_expiry,
+                } => self.on_closed(id, error, will, session_expiry),
+            }
+            self.touch(id);
+        }
+    }
+
+    pub(crate) fn count_drop(&mut self, reason: &crate::session::PublishFailure) {
+        use crate::session::PublishFailure as F;
+        match reason {
+            F::TooLarge { .. } => self.stats.dropped_too_large += 1,
+            F::Expired => self.stats.dropped_expired += 1,
+            F::QueueFull => self.stats.dropped_queue_full += 1,
+            _ => {}
+        }
+    }
+
+    /// Connections currently open.
+    pub fn connections(&self) -> impl Iterator<Item = ConnId> + '_ {
+        self.slots.iter().enumerate().filter_map(|(i, s)| {
+            s.conn.as_ref()?;
+            Some(ConnId {
+                index: u32::try_from(i).ok()?,
+                generation: s.generation,
+            })
+        })
+    }
+
+    /// The server session of `conn`, to read its state (client identifier, limits, queue).
+    pub fn session(&self, conn: ConnId) -> Option<&ServerSession> {
+        self.conn(conn).map(|c| &c.server)
+    }
+
+    /// Whether a session exists for `client_id` (connected or not).
+    pub fn has_session(&self, client_id: &str) -> bool {
+        self.by_client_id.contains_key(client_id)
+    }
+}
