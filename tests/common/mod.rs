@@ -7,3 +7,5 @@
 pub mod scripted;
 pub mod strategies;
 pub mod vectors;
+#[cfg(feature = "broker")]
+pub mod world;
