@@ -516,3 +516,160 @@ fn a_message_nobody_wants_is_acknowledged_no_matching_subscribers() {
     ));
     assert_eq!(w.broker.stats().unrouted, 1);
 }
+
+fn member(w: &mut World, id: &str, config: ClientConfig) -> usize {
+    let i = w.add_client(config);
+    w.join(i, Version::V5, id, true);
+    w.subscribe(i, "$share/g/jobs", qos(QoS::ExactlyOnce));
+    w.events(i);
+    i
+}
+
+/// §4.8.2: a QoS 1 message given to a member whose session ends before it acknowledged it goes
+/// to another member; a QoS 2 message whose delivery had started does not ([MQTT-4.8.2-5]).
+#[test]
+fn a_member_that_leaves_hands_its_qos1_messages_to_another_mqtt_4_8_2_5() {
+    let manual = ClientConfig::default().ack_mode(mqtt_wire::session::AckMode::Manual);
+    let mut w = world();
+    let p = w.add_client(ClientConfig::default());
+    w.join(p, Version::V5, "p", true);
+    let slow = member(&mut w, "slow", manual.clone());
+    w.publish(p, "jobs", "first", QoS::AtLeastOnce, false);
+    w.publish(p, "jobs", "second", QoS::ExactlyOnce, false);
+    // Only one member: it got both and acknowledged neither (manual mode, never acked).
+    assert_eq!(w.payloads(slow), ["first", "second"]);
+    let other = member(&mut w, "other", ClientConfig::default());
+    // The slow member's session ends with its connection (Session Expiry 0).
+    w.cut(slow);
+    assert_eq!(w.payloads(other), ["first"], "QoS 1 moves; QoS 2 in flight does not");
+}
+
+/// [MQTT-3.3.2-5] / [MQTT-3.3.2-6]: a queued message whose Message Expiry Interval passed is not
+/// sent; one still alive carries the interval left.
+#[test]
+fn queued_messages_expire_and_carry_the_time_left_mqtt_3_3_2_5() {
+    let mut w = world();
+    let p = w.add_client(ClientConfig::default());
+    w.join(p, Version::V5, "p", true);
+    let sub = w.add_client(ClientConfig::default());
+    let mut c = connect(Version::V5, "away", false, 0);
+    let mut cp = ConnectProperties::builder();
+    cp.session_expiry_interval = Some(3600);
+    c.properties = cp.build().unwrap();
+    w.connect(sub, c.clone());
+    w.subscribe(sub, "e/#", qos(QoS::AtLeastOnce));
+    w.cut(sub);
+    for (topic, expiry) in [("e/short", 5), ("e/long", 100)] {
+        let mut props = mqtt_wire::PublishProperties::builder();
+        props.message_expiry_interval = Some(expiry);
+        let msg = mqtt_wire::session::Message::new(topic.try_into().unwrap(), "x")
+            .qos(QoS::AtLeastOnce)
+            .properties(props.build().unwrap());
+        let now = w.t();
+        w.clients[p].session.publish(now, msg).unwrap();
+        w.run();
+    }
+    w.advance(30_000);
+    w.connect(sub, c);
+    let got = w.messages(sub);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].topic, "e/long");
+    assert_eq!(got[0].properties.message_expiry_interval(), Some(70));
+    assert_eq!(w.broker.stats().dropped_expired, 1);
+}
+
+/// Session expiry: a session not resumed within its Session Expiry Interval ends; the next
+/// CONNECT gets Session Present 0 ([MQTT-3.2.2-3]) and no old subscription.
+#[test]
+fn an_expired_session_is_gone_mqtt_3_2_2_3() {
+    let mut w = world();
+    let p = w.add_client(ClientConfig::default());
+    w.join(p, Version::V5, "p", true);
+    let sub = w.add_client(ClientConfig::default());
+    let mut c = connect(Version::V5, "brief", false, 0);
+    let mut cp = ConnectProperties::builder();
+    cp.session_expiry_interval = Some(10);
+    c.properties = cp.build().unwrap();
+    w.connect(sub, c.clone());
+    w.subscribe(sub, "x", qos(QoS::AtLeastOnce));
+    w.cut(sub);
+    w.advance(10_000);
+    assert!(!w.broker.has_session("brief"));
+    assert_eq!(w.broker.stats().sessions_expired, 1);
+    w.events(sub);
+    w.connect(sub, c);
+    let present = w.clients[sub].events.iter().find_map(|e| match e {
+        ClientEvent::Connected { session_present, .. } => Some(*session_present),
+        _ => None,
+    });
+    assert_eq!(present, Some(false));
+    w.publish(p, "x", "lost", QoS::AtLeastOnce, false);
+    assert!(w.messages(sub).is_empty());
+}
+
+/// [MQTT-3.1.2-4] (5.0) / [MQTT-3.1.2-6] (3.1.1): Clean Start discards the stored session.
+#[test]
+fn clean_start_discards_the_stored_session_mqtt_3_1_2_4() {
+    for version in [Version::V3_1_1, Version::V5] {
+        let mut w = world();
+        let p = w.add_client(ClientConfig::default());
+        w.join(p, version, "p", true);
+        let sub = w.add_client(ClientConfig::default());
+        let mut keep = connect(version, "s", false, 0);
+        if version.is_v5() {
+            let mut cp = ConnectProperties::builder();
+            cp.session_expiry_interval = Some(60);
+            keep.properties = cp.build().unwrap();
+        }
+        w.connect(sub, keep);
+        w.subscribe(sub, "x", qos(QoS::AtLeastOnce));
+        w.cut(sub);
+        w.publish(p, "x", "queued", QoS::AtLeastOnce, false);
+        w.events(sub);
+        w.connect(sub, connect(version, "s", true, 0));
+        let present = w.clients[sub].events.iter().find_map(|e| match e {
+            ClientEvent::Connected { session_present, .. } => Some(*session_present),
+            _ => None,
+        });
+        assert_eq!(present, Some(false), "{version:?}");
+        assert!(w.messages(sub).is_empty(), "{version:?}: the queue went with the session");
+        w.publish(p, "x", "later", QoS::AtLeastOnce, false);
+        assert!(w.messages(sub).is_empty(), "{version:?}: so did the subscription");
+    }
+}
+
+/// A client that stops reading: its queue fills (QoS 0 dropped first), then the broker closes
+/// it with 0x97 instead of holding more; the publisher is not affected.
+#[test]
+fn a_client_that_stops_reading_is_disconnected_when_its_queue_is_full() {
+    let server = mqtt_wire::session::ServerConfig::default().max_queued(4);
+    let mut w = World::new(BrokerConfig::default().server(server));
+    let p = w.add_client(ClientConfig::default());
+    w.join(p, Version::V5, "p", true);
+    let slow = w.add_client(ClientConfig::default().max_events(1));
+    // Receive Maximum 1: one message in flight, the rest queue at the broker.
+    let mut c = connect(Version::V5, "slow", true, 0);
+    let mut cp = ConnectProperties::builder();
+    cp.receive_maximum = Some(1);
+    c.properties = cp.build().unwrap();
+    w.connect(slow, c);
+    w.subscribe(slow, "f", qos(QoS::AtLeastOnce));
+    w.clients[slow].session = mqtt_wire::session::ClientSession::new(
+        ClientConfig::default().ack_mode(mqtt_wire::session::AckMode::Manual),
+    );
+    for n in 0..8 {
+        w.publish(p, "f", &format!("{n}"), QoS::AtLeastOnce, false);
+    }
+    assert!(w.broker.stats().dropped_queue_full >= 1);
+    assert!(w.broker_events.iter().any(|e| matches!(
+        e,
+        BrokerEvent::Disconnected { error: ConnectionError::LocallyClosed, .. }
+    )));
+    // The publisher still works.
+    let done = w
+        .events(p)
+        .iter()
+        .filter(|e| matches!(e, ClientEvent::Published { .. }))
+        .count();
+    assert_eq!(done, 8);
+}

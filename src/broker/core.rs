@@ -193,6 +193,9 @@ pub struct Broker<P: Policy = AllowAll> {
     pub(crate) matches: Matches<SessionKey>,
     /// Round-robin position per shared subscription group.
     pub(crate) shared_next: BTreeMap<super::GroupId, usize>,
+    /// Messages a shared group gave a member, until the member completes them: if its session
+    /// ends first, another member gets them.
+    pub(crate) shared_flows: BTreeMap<(SessionKey, crate::session::PublishId), super::GroupId>,
     /// Wills waiting for their delay, by due time.
     pub(crate) wills: BTreeMap<(Instant, SessionKey), Message>,
     /// Detached sessions by expiry time.
@@ -236,6 +239,7 @@ impl<P: Policy> Broker<P> {
             retained: RetainedStore::new(),
             matches: Matches::new(),
             shared_next: BTreeMap::new(),
+            shared_flows: BTreeMap::new(),
             wills: BTreeMap::new(),
             expiries: BTreeSet::new(),
             events: VecDeque::new(),
@@ -483,8 +487,11 @@ impl<P: Policy> Broker<P> {
                 ServerEvent::Publish { publish, ack } => self.on_publish(id, publish, ack),
                 ServerEvent::Subscribe { subscribe } => self.on_subscribe(id, subscribe),
                 ServerEvent::Unsubscribe { unsubscribe } => self.on_unsubscribe(id, unsubscribe),
-                ServerEvent::Delivered { .. } => {}
-                ServerEvent::Dropped { reason, .. } => self.count_drop(&reason),
+                ServerEvent::Delivered { id: done, .. } => self.flow_done(id, done),
+                ServerEvent::Dropped { id: done, reason } => {
+                    self.count_drop(&reason);
+                    self.flow_done(id, done);
+                }
                 ServerEvent::Closed {
                     error,
                     will,
@@ -492,6 +499,16 @@ impl<P: Policy> Broker<P> {
                 } => self.on_closed(id, error, will, session_expiry),
             }
             self.touch(id);
+        }
+    }
+
+    /// A message to `conn`'s client is finished: it no longer belongs to a shared group's
+    /// bookkeeping.
+    fn flow_done(&mut self, conn: ConnId, id: crate::session::PublishId) {
+        if !self.shared_flows.is_empty()
+            && let Some(key) = self.conn(conn).and_then(|c| c.session)
+        {
+            self.shared_flows.remove(&(key, id));
         }
     }
 

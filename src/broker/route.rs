@@ -70,39 +70,17 @@ impl<P: Policy> Broker<P> {
                 retain: publish.retain && d.retain_as_published,
                 properties: with_identifiers(&properties, d.subscription_identifiers),
             };
-            copies += usize::from(self.deliver(d.subscriber, message));
+            copies += usize::from(self.deliver(d.subscriber, message).is_some());
         }
         for group in matches.shared() {
-            // [MQTT-4.8.2-3]: one member gets it, at its granted QoS; connected members first,
-            // in turn.
-            let members = group.members;
-            let start = self.shared_next.get(&group.group).copied().unwrap_or(0);
-            let n = members.len();
-            let connected =
-                |b: &Self, k: SessionKey| b.sessions.get(&k).is_some_and(|s| s.conn.is_some());
-            let pick = (0..n)
-                .map(|i| (start + i) % n)
-                .find(|&i| {
-                    members
-                        .get(i)
-                        .is_some_and(|m| connected(self, m.subscriber))
-                })
-                .or((n > 0).then_some(start % n));
-            let Some(i) = pick else { continue };
-            self.shared_next.insert(group.group, i + 1);
-            let Some(m) = members.get(i) else { continue };
-            let ids: &[u32] = match &m.identifier {
-                Some(id) => core::slice::from_ref(id),
-                None => &[],
-            };
             let message = Message {
                 topic: publish.topic.clone(),
                 payload: publish.payload.clone(),
-                qos: qos.min(m.options.qos),
-                retain: publish.retain && m.options.retain_as_published,
-                properties: with_identifiers(&properties, ids),
+                qos,
+                retain: publish.retain,
+                properties: properties.clone(),
             };
-            copies += usize::from(self.deliver(m.subscriber, message));
+            copies += usize::from(self.deliver_shared(group.group, group.members, message));
         }
         self.matches = matches;
         if copies == 0 {
@@ -112,31 +90,72 @@ impl<P: Policy> Broker<P> {
         copies
     }
 
-    /// Hands a copy to a session: its connection's queue, or its stored state when it is away
-    /// (QoS 0 only when configured). True when the session took it.
-    fn deliver(&mut self, key: SessionKey, message: Message) -> bool {
-        let now = self.now;
-        let Some(s) = self.sessions.get_mut(&key) else {
+    /// Gives `message` (with the published QoS, RETAIN and properties) to one member of a
+    /// shared group, connected members first, in turn ([MQTT-4.8.2-3]: at that member's
+    /// granted QoS, with its Subscription Identifier). True when one took it.
+    pub(crate) fn deliver_shared(
+        &mut self,
+        group: super::GroupId,
+        members: &[super::SubscriptionMatch<SessionKey>],
+        message: Message,
+    ) -> bool {
+        let start = self.shared_next.get(&group).copied().unwrap_or(0);
+        let n = members.len();
+        let connected =
+            |b: &Self, k: SessionKey| b.sessions.get(&k).is_some_and(|s| s.conn.is_some());
+        let pick = (0..n)
+            .map(|i| (start + i) % n)
+            .find(|&i| members.get(i).is_some_and(|m| connected(self, m.subscriber)))
+            .or((n > 0).then_some(start % n));
+        let Some(m) = pick.and_then(|i| {
+            self.shared_next.insert(group, i + 1);
+            members.get(i)
+        }) else {
             return false;
         };
+        let ids: &[u32] = match &m.identifier {
+            Some(id) => core::slice::from_ref(id),
+            None => &[],
+        };
+        let message = Message {
+            qos: message.qos.min(m.options.qos),
+            retain: message.retain && m.options.retain_as_published,
+            properties: with_identifiers(&message.properties, ids),
+            ..message
+        };
+        let qos = message.qos;
+        match self.deliver(m.subscriber, message) {
+            Some(id) => {
+                if qos != QoS::AtMostOnce {
+                    self.shared_flows.insert((m.subscriber, id), group);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Hands a copy to a session: its connection's queue, or its stored state when it is away
+    /// (QoS 0 only when configured). The id the session gave it, when it took it.
+    fn deliver(&mut self, key: SessionKey, message: Message) -> Option<crate::session::PublishId> {
+        let now = self.now;
+        let s = self.sessions.get_mut(&key)?;
         if let Some(conn) = s.conn {
             let allowed = {
                 let info = s.identity.info();
                 self.policy.may_receive(&info, &message.topic)
             };
             if !allowed {
-                return false;
+                return None;
             }
-            let Some(c) = self.conn_mut(conn) else {
-                return false;
-            };
+            let c = self.conn_mut(conn)?;
             let result = c.server.publish(now, message);
             self.process(conn);
             self.touch(conn);
             return match result {
-                Ok(_) => {
+                Ok(id) => {
                     self.stats.messages_out += 1;
-                    true
+                    Some(id)
                 }
                 Err(PublishError::Blocked(_)) => {
                     // A client that does not read while its queue fills: nothing older can
@@ -151,25 +170,25 @@ impl<P: Policy> Broker<P> {
                         );
                     }
                     self.process(conn);
-                    false
+                    None
                 }
-                Err(_) => false,
+                Err(_) => None,
             };
         }
         if message.qos == QoS::AtMostOnce && !self.config.server.queue_qos0_offline {
             self.stats.dropped_offline_qos0 += 1;
-            return false;
+            return None;
         }
         let state = s.detached.get_or_insert_with(Default::default);
         match state.queue(now, message, &self.config.server) {
-            Ok((_, dropped)) => {
+            Ok((id, dropped)) => {
                 self.stats.dropped_queue_full += dropped as u64;
                 self.stats.messages_out += 1;
-                true
+                Some(id)
             }
             Err(_) => {
                 self.stats.dropped_queue_full += 1;
-                false
+                None
             }
         }
     }
@@ -307,7 +326,7 @@ impl<P: Policy> Broker<P> {
         }
         self.stats.retained = self.retained.len();
         for message in out {
-            self.deliver(key, message);
+            let _ = self.deliver(key, message);
         }
     }
 

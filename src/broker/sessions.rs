@@ -274,6 +274,7 @@ impl<P: Policy> Broker<P> {
         if session_expiry == 0 {
             // The session ends with the connection ([MQTT-3.1.2-23] 5.0 / Clean Session 1):
             // a will is published now, whatever its delay.
+            s.detached = state;
             if let WillAction::Publish { message, .. } = will {
                 self.publish_will(message);
             }
@@ -301,7 +302,9 @@ impl<P: Policy> Broker<P> {
     }
 
     /// Ends a session: its subscriptions go, a will still waiting is published now
-    /// ([MQTT-3.1.2-8]: when the session ends), and its client identifier is free.
+    /// ([MQTT-3.1.2-8]: when the session ends), its client identifier is free, and the
+    /// messages a shared group gave it go to another member (§4.8.2), except QoS 2 messages
+    /// whose delivery had started ([MQTT-4.8.2-5]).
     pub(crate) fn end_session(&mut self, key: SessionKey) {
         let Some(s) = self.sessions.remove(&key) else {
             return;
@@ -311,6 +314,26 @@ impl<P: Policy> Broker<P> {
             self.expiries.remove(&(at, key));
         }
         self.tree.remove_subscriber(key);
+        let flows: alloc::vec::Vec<_> = self
+            .shared_flows
+            .range((key, crate::session::PublishId::MIN)..=(key, crate::session::PublishId::MAX))
+            .map(|(k, g)| (*k, *g))
+            .collect();
+        if !flows.is_empty() {
+            for (k, _) in &flows {
+                self.shared_flows.remove(k);
+            }
+            for (id, message, again) in s.detached.into_iter().flat_map(|d| d.into_messages()) {
+                let Some(&(_, group)) = flows.iter().find(|((_, i), _)| *i == id) else {
+                    continue;
+                };
+                if !again {
+                    continue;
+                }
+                let members: alloc::vec::Vec<_> = self.tree.group_members(group).collect();
+                self.deliver_shared(group, &members, message);
+            }
+        }
         self.stats.sessions = self.sessions.len();
         self.stats.subscriptions = self.tree.len();
         if let Some(at) = s.will_at

@@ -121,6 +121,11 @@ fn qos_pid(qos: QoS, pid: Option<crate::PacketId>) -> QosPid {
 pub struct PublishId(pub(crate) u64);
 
 impl PublishId {
+    /// The smallest id.
+    pub(crate) const MIN: PublishId = PublishId(0);
+    /// The largest id.
+    pub(crate) const MAX: PublishId = PublishId(u64::MAX);
+
     /// The number: 0 for the first message a session was given, then 1, 2, ...
     pub const fn get(self) -> u64 {
         self.0

@@ -113,6 +113,21 @@ impl SessionState {
         self.out.pending_bytes
     }
 
+    /// The messages of a session that ends, each with whether another client may get it
+    /// instead: queued ones and QoS 1 ones in flight may; a QoS 2 message in flight may not
+    /// ([MQTT-4.8.2-5]: its delivery had started).
+    pub(crate) fn into_messages(self) -> impl Iterator<Item = (PublishId, Message, bool)> {
+        let inflight = self
+            .out
+            .outgoing
+            .into_iter()
+            .map(|o| (o.id, o.message.qos != QoS::ExactlyOnce, o.message));
+        let queued = self.out.pending.into_iter().map(|p| (p.id, true, p.message));
+        inflight
+            .chain(queued)
+            .map(|(id, again, message)| (id, message, again))
+    }
+
     /// The outbox and QoS 2 identifiers for a connection of `v5` or not: 3.1.1 carries no
     /// properties, so the messages lose theirs.
     pub(super) fn into_parts(mut self, v5: bool) -> (Outbox, PidSet) {
