@@ -541,7 +541,11 @@ fn a_member_that_leaves_hands_its_qos1_messages_to_another_mqtt_4_8_2_5() {
     let other = member(&mut w, "other", ClientConfig::default());
     // The slow member's session ends with its connection (Session Expiry 0).
     w.cut(slow);
-    assert_eq!(w.payloads(other), ["first"], "QoS 1 moves; QoS 2 in flight does not");
+    assert_eq!(
+        w.payloads(other),
+        ["first"],
+        "QoS 1 moves; QoS 2 in flight does not"
+    );
 }
 
 /// [MQTT-3.3.2-5] / [MQTT-3.3.2-6]: a queued message whose Message Expiry Interval passed is not
@@ -599,7 +603,9 @@ fn an_expired_session_is_gone_mqtt_3_2_2_3() {
     w.events(sub);
     w.connect(sub, c);
     let present = w.clients[sub].events.iter().find_map(|e| match e {
-        ClientEvent::Connected { session_present, .. } => Some(*session_present),
+        ClientEvent::Connected {
+            session_present, ..
+        } => Some(*session_present),
         _ => None,
     });
     assert_eq!(present, Some(false));
@@ -628,13 +634,21 @@ fn clean_start_discards_the_stored_session_mqtt_3_1_2_4() {
         w.events(sub);
         w.connect(sub, connect(version, "s", true, 0));
         let present = w.clients[sub].events.iter().find_map(|e| match e {
-            ClientEvent::Connected { session_present, .. } => Some(*session_present),
+            ClientEvent::Connected {
+                session_present, ..
+            } => Some(*session_present),
             _ => None,
         });
         assert_eq!(present, Some(false), "{version:?}");
-        assert!(w.messages(sub).is_empty(), "{version:?}: the queue went with the session");
+        assert!(
+            w.messages(sub).is_empty(),
+            "{version:?}: the queue went with the session"
+        );
         w.publish(p, "x", "later", QoS::AtLeastOnce, false);
-        assert!(w.messages(sub).is_empty(), "{version:?}: so did the subscription");
+        assert!(
+            w.messages(sub).is_empty(),
+            "{version:?}: so did the subscription"
+        );
     }
 }
 
@@ -663,7 +677,10 @@ fn a_client_that_stops_reading_is_disconnected_when_its_queue_is_full() {
     assert!(w.broker.stats().dropped_queue_full >= 1);
     assert!(w.broker_events.iter().any(|e| matches!(
         e,
-        BrokerEvent::Disconnected { error: ConnectionError::LocallyClosed, .. }
+        BrokerEvent::Disconnected {
+            error: ConnectionError::LocallyClosed,
+            ..
+        }
     )));
     // The publisher still works.
     let done = w
@@ -672,4 +689,96 @@ fn a_client_that_stops_reading_is_disconnected_when_its_queue_is_full() {
         .filter(|e| matches!(e, ClientEvent::Published { .. }))
         .count();
     assert_eq!(done, 8);
+}
+
+/// A restart (export, every link dropped, import) loses nothing the broker had accepted:
+/// sessions with their subscriptions and queued messages, retained messages, and the will of a
+/// client that was connected (due after its delay, as for a lost connection).
+#[test]
+fn a_restarted_broker_keeps_sessions_queues_retained_messages_and_wills() {
+    let mut w = world();
+    let watch = w.add_client(ClientConfig::default());
+    let mut wc = connect(Version::V5, "watcher", false, 0);
+    let mut cp = ConnectProperties::builder();
+    cp.session_expiry_interval = Some(3600);
+    wc.properties = cp.build().unwrap();
+    w.connect(watch, wc.clone());
+    w.subscribe(watch, "will/#", qos(QoS::AtLeastOnce));
+    let mut sc = connect(Version::V5, "sub", false, 0);
+    sc.properties = wc.properties.clone();
+    let sub = w.add_client(ClientConfig::default());
+    w.connect(sub, sc.clone());
+    let mut ids = SubscribeProperties::builder();
+    ids.subscription_identifier = Some(42);
+    w.subscribe_with(sub, "q/#", qos(QoS::AtLeastOnce), ids.build().unwrap());
+    w.cut(sub);
+    let p = w.add_client(ClientConfig::default());
+    w.join(p, Version::V5, "p", true);
+    w.publish(p, "q/1", "queued", QoS::AtLeastOnce, false);
+    w.publish(p, "r", "retained", QoS::AtLeastOnce, true);
+    let dying = w.add_client(ClientConfig::default());
+    w.connect(dying, with_will(Version::V5, "dying", Some(5), Some(60)));
+
+    w.restart_broker(BrokerConfig::default());
+    assert_eq!(
+        w.broker.stats().sessions,
+        3,
+        "watcher, sub, dying (p had Clean Start)"
+    );
+    assert_eq!(w.broker.stats().retained, 1);
+
+    w.connect(watch, wc);
+    w.advance(4_000);
+    assert!(w.messages(watch).is_empty(), "the will waits for its delay");
+    w.advance(1_000);
+    assert_eq!(w.payloads(watch), ["gone"]);
+
+    w.connect(sub, sc);
+    let got = w.messages(sub);
+    assert_eq!(got.len(), 1);
+    assert_eq!(&got[0].payload[..], b"queued");
+    assert_eq!(
+        got[0]
+            .properties
+            .subscription_identifiers()
+            .collect::<Vec<_>>(),
+        [42]
+    );
+    w.subscribe(sub, "r", qos(QoS::AtMostOnce));
+    assert_eq!(w.payloads(sub), ["retained"]);
+    // The subscription itself survived: a new message is routed to it.
+    w.join(p, Version::V5, "p", true);
+    w.publish(p, "q/2", "after", QoS::AtLeastOnce, false);
+    assert_eq!(w.payloads(sub), ["after"]);
+}
+
+/// Importing bytes that are not a broker's state is an error, never a panic: every truncation
+/// and every single-byte change of a real state.
+#[test]
+fn importing_damaged_state_is_an_error_not_a_panic() {
+    use mqtt_wire::broker::Broker;
+    use mqtt_wire::session::Instant;
+    let mut w = world();
+    let i = w.add_client(ClientConfig::default());
+    let mut c = connect(Version::V5, "s", false, 0);
+    let mut cp = ConnectProperties::builder();
+    cp.session_expiry_interval = Some(60);
+    c.properties = cp.build().unwrap();
+    w.connect(i, c);
+    w.subscribe(i, "a/+", qos(QoS::AtLeastOnce));
+    w.publish(i, "a/b", "x", QoS::AtLeastOnce, true);
+    let state = w.broker.export(w.t());
+    assert!(Broker::import(BrokerConfig::default(), &state, Instant::ZERO).is_ok());
+    for n in 0..state.len() {
+        assert!(
+            Broker::import(BrokerConfig::default(), &state[..n], Instant::ZERO).is_err(),
+            "{n}"
+        );
+    }
+    for n in 0..state.len() {
+        let mut bad = state.to_vec();
+        bad[n] ^= 0xFF;
+        let _ = Broker::import(BrokerConfig::default(), &bad, Instant::ZERO);
+    }
+    assert!(Broker::import(BrokerConfig::default(), b"not a state", Instant::ZERO).is_err());
 }

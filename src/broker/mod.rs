@@ -25,6 +25,7 @@ mod policy;
 mod retain;
 mod route;
 mod sessions;
+mod state;
 mod stats;
 mod tree;
 

@@ -105,7 +105,11 @@ impl<P: Policy> Broker<P> {
             |b: &Self, k: SessionKey| b.sessions.get(&k).is_some_and(|s| s.conn.is_some());
         let pick = (0..n)
             .map(|i| (start + i) % n)
-            .find(|&i| members.get(i).is_some_and(|m| connected(self, m.subscriber)))
+            .find(|&i| {
+                members
+                    .get(i)
+                    .is_some_and(|m| connected(self, m.subscriber))
+            })
             .or((n > 0).then_some(start % n));
         let Some(m) = pick.and_then(|i| {
             self.shared_next.insert(group, i + 1);

@@ -76,7 +76,7 @@
 
 mod client;
 mod error;
-mod flow;
+pub(crate) mod flow;
 mod ids;
 mod message;
 mod server;
@@ -85,6 +85,7 @@ mod time;
 pub use client::{AliasPolicy, ClientConfig, ClientEvent, ClientSession, Negotiated};
 pub use error::{CommandError, ConnectionError, PublishError, PublishFailure, StateError};
 pub use message::{AckMode, AckToken, Message, PublishId};
+pub(crate) use server::will_message;
 pub use server::{
     Accept, ClientLimits, ServerConfig, ServerEvent, ServerSession, SessionState, WillAction,
 };

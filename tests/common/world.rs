@@ -311,3 +311,20 @@ pub fn connect(version: Version, id: &str, clean_start: bool, keep_alive: u16) -
 pub fn qos(qos: QoS) -> SubscriptionOptions {
     SubscriptionOptions::qos(qos)
 }
+
+impl World {
+    /// Restarts the broker: exports its state, drops every link (the clients see their
+    /// transports close), and imports the state into a new broker with `config`.
+    pub fn restart_broker(&mut self, config: BrokerConfig) {
+        let now = self.t();
+        let state = self.broker.export(now);
+        self.broker = Broker::import(config, &state, now).expect("import");
+        for c in &mut self.clients {
+            if c.conn.take().is_some() {
+                c.session.handle_transport_closed(now);
+            }
+            c.rx.clear();
+        }
+        self.run();
+    }
+}

@@ -371,7 +371,7 @@ impl ServerSession {
 
 /// The will as the message to publish: its properties are PUBLISH properties but for the Will
 /// Delay Interval, in the same order (User Properties included, [MQTT-3.1.3-10]).
-fn will_message(will: Will) -> crate::session::Message {
+pub(crate) fn will_message(will: Will) -> crate::session::Message {
     let p = &will.properties;
     let mut b = crate::PublishProperties::builder();
     b.payload_format_indicator = p.payload_format_indicator();

@@ -122,7 +122,11 @@ impl SessionState {
             .outgoing
             .into_iter()
             .map(|o| (o.id, o.message.qos != QoS::ExactlyOnce, o.message));
-        let queued = self.out.pending.into_iter().map(|p| (p.id, true, p.message));
+        let queued = self
+            .out
+            .pending
+            .into_iter()
+            .map(|p| (p.id, true, p.message));
         inflight
             .chain(queued)
             .map(|(id, again, message)| (id, message, again))
@@ -151,32 +155,7 @@ impl SessionState {
     /// The state as bytes (see the module documentation for the format); `now` fixes how long
     /// each queued message has waited, so its Message Expiry keeps counting across a restart.
     pub fn export(&self, now: Instant) -> Bytes {
-        let mut out = BytesMut::new();
-        out.put_slice(MAGIC);
-        out.put_u8(FORMAT);
-        out.put_u64(self.out.next_publish);
-        out.put_u16(self.out.cursor.get());
-        out.put_u32(count(self.out.outgoing.len()));
-        for entry in &self.out.outgoing {
-            out.put_u64(entry.id.get());
-            out.put_u8(u8::from(entry.released));
-            write_publish(&mut out, &entry.message.to_publish(Some(entry.pid), false));
-        }
-        out.put_u32(count(self.out.pending.len()));
-        for entry in &self.out.pending {
-            out.put_u64(entry.id.get());
-            let waited = now.saturating_duration_since(entry.queued_at).as_millis();
-            out.put_u64(u64::try_from(waited).unwrap_or(u64::MAX));
-            write_publish(
-                &mut out,
-                &entry.message.to_publish(Some(PacketId::MIN), false),
-            );
-        }
-        out.put_u32(count(self.qos2.len()));
-        for pid in self.qos2.iter() {
-            out.put_u16(pid.get());
-        }
-        out.freeze()
+        export_parts(&self.out, &self.qos2, now)
     }
 
     /// A state from [`export`](Self::export) bytes, at `now`. Any byte sequence is either a
@@ -255,7 +234,48 @@ impl SessionState {
     }
 }
 
+/// The byte format of [`SessionState::export`], from the parts a live session holds too.
+pub(crate) fn export_parts(outbox: &Outbox, qos2: &PidSet, now: Instant) -> Bytes {
+    let mut out = BytesMut::new();
+    out.put_slice(MAGIC);
+    out.put_u8(FORMAT);
+    out.put_u64(outbox.next_publish);
+    out.put_u16(outbox.cursor.get());
+    out.put_u32(count(outbox.outgoing.len()));
+    for entry in &outbox.outgoing {
+        out.put_u64(entry.id.get());
+        out.put_u8(u8::from(entry.released));
+        write_publish(&mut out, &entry.message.to_publish(Some(entry.pid), false));
+    }
+    out.put_u32(count(outbox.pending.len()));
+    for entry in &outbox.pending {
+        out.put_u64(entry.id.get());
+        let waited = now.saturating_duration_since(entry.queued_at).as_millis();
+        out.put_u64(u64::try_from(waited).unwrap_or(u64::MAX));
+        write_publish(
+            &mut out,
+            &entry.message.to_publish(Some(PacketId::MIN), false),
+        );
+    }
+    out.put_u32(count(qos2.len()));
+    for pid in qos2.iter() {
+        out.put_u16(pid.get());
+    }
+    out.freeze()
+}
+
 impl ServerSession {
+    /// A copy of the session state as [`SessionState::export`] bytes, without ending the
+    /// connection (for a snapshot of a running broker): the state a restarted process resumes.
+    pub fn export_state(&self, now: Instant) -> Bytes {
+        export_parts(&self.out, &self.inb.qos2, now)
+    }
+
+    /// The will of the accepted CONNECT, while the connection lasts.
+    pub fn will(&self) -> Option<&crate::Will> {
+        self.conn.will.as_ref()
+    }
+
     /// The session state, once the connection ended (after [`ServerEvent::Closed`](
     /// super::ServerEvent::Closed)), to keep for the client's return as the `session_expiry`
     /// of that event says; `None` before the end, for a connection never accepted, or when
