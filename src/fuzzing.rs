@@ -17,9 +17,13 @@
 )]
 
 pub use crate::arbitrary::{FuzzPacket, packet as arbitrary_packet, version as arbitrary_version};
+#[cfg(feature = "broker")]
+pub use broker::broker;
 pub use client_session::client_session;
 pub use unconstrained::{EncodeOutcome, RawPacket, encode, encode_outcome};
 
+#[cfg(feature = "broker")]
+mod broker;
 mod client_session;
 mod unconstrained;
 
