@@ -20,6 +20,7 @@
 //! recursion proportional to the number of topic levels: a topic of 65,535 `/` characters is
 //! matched, stored and removed with explicit stacks.
 
+pub mod acl;
 mod retain;
 mod tree;
 
