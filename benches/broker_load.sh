@@ -15,6 +15,10 @@
 #   --payload BYTES          (default 64)
 #   --loadgen-args "ARGS"    more options for every loadgen run (e.g. "--window 0")
 #
+# At full speed the latency is mostly the wait behind the deliveries under way (loadgen's
+# --window); for the latency of a broker that keeps up, give a rate below its throughput:
+# --loadgen-args "--rate 10000".
+#
 # The broker's resident memory (VmRSS) is read before the clients connect and once they all
 # have; the last column is the difference per connection (for idle1000: per idle client).
 # Brokers and loadgen share the machine, so the figures compare brokers on one machine; they are
@@ -47,7 +51,7 @@ while [ $# -gt 0 ]; do
         --duration) duration=$2; shift 2 ;;
         --payload) payload=$2; shift 2 ;;
         --loadgen-args) loadgen_args=$2; shift 2 ;;
-        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "broker_load.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
