@@ -20,6 +20,7 @@
 //!
 //! Everything uses `alloc` collections only (`BTreeMap`, `Vec`) and builds without `std`.
 
+pub mod acl;
 mod core;
 mod policy;
 mod retain;
