@@ -782,3 +782,123 @@ fn importing_damaged_state_is_an_error_not_a_panic() {
     }
     assert!(Broker::import(BrokerConfig::default(), b"not a state", Instant::ZERO).is_err());
 }
+
+/// A minimal pump between one client session and a broker with any policy.
+fn pump<P: Policy>(
+    b: &mut mqtt_wire::broker::Broker<P>,
+    conn: mqtt_wire::broker::ConnId,
+    client: &mut mqtt_wire::session::ClientSession,
+    now: mqtt_wire::session::Instant,
+) -> Vec<ClientEvent> {
+    let mut events = Vec::new();
+    for _ in 0..16 {
+        let mut out = bytes::BytesMut::new();
+        let _ = client.poll_transmit(now, &mut out);
+        b.handle_input(now, conn, &mut out);
+        let mut tx = bytes::BytesMut::new();
+        while b.poll_transmit(now, &mut tx).is_some() {}
+        client.handle_input(now, &mut tx);
+        while let Some(e) = client.poll_event() {
+            events.push(e);
+        }
+    }
+    events
+}
+
+/// A challenge-response policy: "hello" earns the challenge "prove", "proof" earns acceptance.
+struct Challenge;
+
+impl Policy for Challenge {
+    fn connect(
+        &mut self,
+        request: &mqtt_wire::broker::ConnectRequest<'_>,
+    ) -> mqtt_wire::broker::ConnectDecision {
+        use mqtt_wire::broker::ConnectDecision;
+        match (request.authentication_method, request.authentication_data) {
+            (Some("demo"), Some(b"hello")) => ConnectDecision::Continue {
+                authentication_data: Some(bytes::Bytes::from_static(b"prove")),
+            },
+            (Some("demo"), Some(b"proof")) => ConnectDecision::Accept {
+                authentication_data: Some(bytes::Bytes::from_static(b"welcome")),
+            },
+            _ => ConnectDecision::Reject(ReasonCode::NOT_AUTHORIZED),
+        }
+    }
+}
+
+fn auth_connect(data: &'static [u8]) -> mqtt_wire::Connect {
+    let mut c = connect(Version::V5, "authed", true, 0);
+    let mut p = ConnectProperties::builder();
+    p.authentication_method = Some("demo".into());
+    p.authentication_data = Some(bytes::Bytes::from_static(data));
+    c.properties = p.build().unwrap();
+    c
+}
+
+fn auth_answer(data: &'static [u8]) -> mqtt_wire::Auth {
+    let mut p = mqtt_wire::AuthProperties::builder();
+    p.authentication_method = Some("demo".into());
+    p.authentication_data = Some(bytes::Bytes::from_static(data));
+    mqtt_wire::Auth {
+        reason_code: ReasonCode::CONTINUE_AUTHENTICATION,
+        properties: p.build().unwrap(),
+    }
+}
+
+/// §4.12 enhanced authentication through the policy: CONNECT, AUTH 0x18 challenge, AUTH 0x18
+/// answer, CONNACK with the final data; a wrong answer is refused with CONNACK 0x87.
+#[test]
+fn enhanced_authentication_runs_through_the_policy_mqtt_4_12_0_2() {
+    use mqtt_wire::broker::Broker;
+    use mqtt_wire::session::{ClientSession, Instant};
+    let now = Instant::ZERO;
+    for accepted in [true, false] {
+        let mut b = Broker::with_policy(BrokerConfig::default(), Challenge);
+        let conn = b.open(now, None);
+        let mut client = ClientSession::new(ClientConfig::default());
+        client.connect(now, auth_connect(b"hello")).unwrap();
+        let events = pump(&mut b, conn, &mut client, now);
+        let challenge = events.iter().find_map(|e| match e {
+            ClientEvent::Auth { auth } => auth.properties.authentication_data().map(<[u8]>::to_vec),
+            _ => None,
+        });
+        assert_eq!(challenge.as_deref(), Some(&b"prove"[..]));
+        client
+            .auth(now, auth_answer(if accepted { b"proof" } else { b"guess" }))
+            .unwrap();
+        let events = pump(&mut b, conn, &mut client, now);
+        if accepted {
+            let data = events.iter().find_map(|e| match e {
+                ClientEvent::Connected { connack, .. } => {
+                    connack.properties.authentication_data().map(<[u8]>::to_vec)
+                }
+                _ => None,
+            });
+            assert_eq!(data.as_deref(), Some(&b"welcome"[..]));
+        } else {
+            assert!(
+                events.iter().any(|e| matches!(
+                    e,
+                    ClientEvent::Disconnected { error: ConnectionError::Refused { reason, .. }, .. }
+                        if *reason == ReasonCode::NOT_AUTHORIZED
+                )),
+                "{events:?}"
+            );
+        }
+    }
+}
+
+/// The default policy refuses a CONNECT asking for enhanced authentication it does not know
+/// ([MQTT-4.12.0-1]: 0x8C Bad authentication method).
+#[test]
+fn the_default_policy_refuses_unknown_authentication_methods_mqtt_4_12_0_1() {
+    let mut w = world();
+    let i = w.add_client(ClientConfig::default());
+    w.connect(i, auth_connect(b"hello"));
+    assert!(w.events(i).iter().any(|e| matches!(
+        e,
+        ClientEvent::Disconnected { error: ConnectionError::Refused { reason, .. }, .. }
+            if *reason == ReasonCode::BAD_AUTHENTICATION_METHOD
+    )));
+    assert_eq!(w.broker.stats().refused_connections, 1);
+}
