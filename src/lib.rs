@@ -32,9 +32,14 @@
 //! is enough. With the `tokio-util` feature, `MqttCodec` frames a tokio
 //! socket into packets (`examples/tokio_client.rs`).
 //!
-//! With the `broker` feature, `mqtt_wire::broker` has the data structures of a sans-IO broker
-//! core: a subscription tree that answers who gets a copy of each message, and a
-//! retained-message store.
+//! `mqtt_wire::session` has the sans-IO session state machines: a client session and the
+//! server session of one connection, bytes in, events and bytes out, time passed in.
+//!
+//! With the `broker` feature, `mqtt_wire::broker` has a sans-IO broker core: it owns the server
+//! sessions of every connection and the sessions of clients that are away, and routes each
+//! message through a subscription tree, with retained messages, wills, shared subscriptions,
+//! offline queues, a pluggable policy (mosquitto ACL files included) and export/import of its
+//! whole state.
 //!
 //! ## Decoding a stream
 //!

@@ -1,5 +1,11 @@
-//! Sans-IO session state machines. This module holds the MQTT client session,
-//! [`ClientSession`].
+//! Sans-IO session state machines: the MQTT client session, [`ClientSession`], and the server
+//! session of one accepted connection, [`ServerSession`] (which the broker core,
+//! `mqtt_wire::broker`, runs one of per connection).
+//!
+//! Both sides share one implementation of the QoS flows, since MQTT's are symmetric: packet
+//! identifiers, the peer's Receive Maximum as a send quota, resends on a resumed session, QoS 2
+//! exactly once, acknowledgements in arrival order, topic aliases both ways. They differ in the
+//! handshake, the keep-alive timers and what they tell the application.
 //!
 //! A session is driven by the caller: bytes in, events and bytes out, time passed in. It never
 //! does I/O, never reads a clock, never spawns or blocks, and needs only `alloc`. The same value
@@ -30,6 +36,15 @@
 //! queued. A server's fault (a malformed packet, a broken rule) is an event,
 //! [`ClientEvent::Disconnected`], given once, after the session has queued what the protocol
 //! requires (a 5.0 DISCONNECT with the reason code).
+//!
+//! A [`ServerSession`] runs the same loop with [`ServerEvent`]s, and answers what the client
+//! asks: [`accept`](ServerSession::accept) or [`reject`](ServerSession::reject) a CONNECT,
+//! [`ack`](ServerSession::ack) a QoS 1/2 PUBLISH (in [`AckMode::Manual`], its default, so the
+//! reason code can say what routing found), [`suback`](ServerSession::suback) and
+//! [`unsuback`](ServerSession::unsuback). Messages for the client go in with
+//! [`publish`](ServerSession::publish); when the connection ends, [`ServerEvent::Closed`] says
+//! what to do with the will and [`take_state`](ServerSession::take_state) hands the session
+//! over for the client's return.
 //!
 //! # Example
 //!
@@ -71,6 +86,42 @@
 //!
 //! // Keep alive: with nothing sent for 30 s, a PINGREQ is due.
 //! assert_eq!(client.poll_timeout(), Some(Instant::from_millis(30_020)));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! And the two sides together, in memory: the client's bytes are the server's input and back.
+//!
+//! ```
+//! use mqtt_wire::session::{
+//!     Accept, ClientConfig, ClientEvent, ClientSession, Instant, Message, ServerConfig,
+//!     ServerEvent, ServerSession,
+//! };
+//! use mqtt_wire::{AckProperties, BytesMut, Connect, QoS, ReasonCode, Version};
+//!
+//! let now = Instant::ZERO;
+//! let mut client = ClientSession::new(ClientConfig::default());
+//! let mut server = ServerSession::new(ServerConfig::default(), now);
+//! client.connect(now, Connect::new(Version::V5, "c1".into(), 30))?;
+//! client.publish(now, Message::new("a/b".try_into()?, "hi").qos(QoS::AtLeastOnce))?;
+//! let mut wire = BytesMut::new();
+//! for _ in 0..3 {
+//!     let _ = client.poll_transmit(now, &mut wire);
+//!     server.handle_input(now, &mut wire);
+//!     while let Some(event) = server.poll_event() {
+//!         match event {
+//!             ServerEvent::Connect { .. } => server.accept(now, Accept::new())?,
+//!             ServerEvent::Publish { publish, ack } => {
+//!                 assert_eq!(&publish.payload[..], b"hi");
+//!                 server.ack(now, ack.unwrap(), ReasonCode::SUCCESS, AckProperties::default())?;
+//!             }
+//!             other => panic!("{other:?}"),
+//!         }
+//!     }
+//!     let _ = server.poll_transmit(now, &mut wire);
+//!     client.handle_input(now, &mut wire);
+//! }
+//! assert!(matches!(client.poll_event(), Some(ClientEvent::Connected { .. })));
+//! assert!(matches!(client.poll_event(), Some(ClientEvent::Published { reason: ReasonCode::SUCCESS, .. })));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
