@@ -902,3 +902,194 @@ fn the_default_policy_refuses_unknown_authentication_methods_mqtt_4_12_0_1() {
     )));
     assert_eq!(w.broker.stats().refused_connections, 1);
 }
+
+/// [MQTT-3.3.1-7] (3.1.1): a QoS 0 retained message replaces the retained one; [MQTT-3.3.1-8]
+/// (3.1.1): a new subscription gets it with RETAIN 1.
+#[test]
+fn a_qos0_retained_message_replaces_the_old_one_mqtt_3_3_1_7() {
+    let mut w = two(Version::V3_1_1);
+    w.publish(0, "r", "first", QoS::AtLeastOnce, true);
+    w.publish(0, "r", "second", QoS::AtMostOnce, true);
+    w.subscribe(1, "r", qos(QoS::AtLeastOnce));
+    let got = w.messages(1);
+    assert_eq!(got.len(), 1);
+    assert_eq!(&got[0].payload[..], b"second");
+    assert!(got[0].retain);
+    assert_eq!(got[0].qos.qos(), QoS::AtMostOnce);
+}
+
+/// [MQTT-3.8.4-3]: a SUBSCRIBE for a filter already subscribed replaces the subscription (its
+/// QoS changes, one copy still).
+#[test]
+fn subscribing_again_replaces_the_subscription_mqtt_3_8_4_3() {
+    let mut w = two(Version::V5);
+    w.subscribe(1, "t", qos(QoS::ExactlyOnce));
+    w.subscribe(1, "t", qos(QoS::AtMostOnce));
+    assert_eq!(w.broker.stats().subscriptions, 1);
+    w.publish(0, "t", "x", QoS::ExactlyOnce, false);
+    let got = w.messages(1);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].qos.qos(), QoS::AtMostOnce);
+}
+
+/// [MQTT-3.10.4-1] .. [MQTT-3.10.4-5]: UNSUBSCRIBE stops delivery; UNSUBACK 0x00, or 0x11 No
+/// subscription existed (5.0).
+#[test]
+fn unsubscribe_stops_delivery_and_reports_unknown_filters_mqtt_3_11_3_1() {
+    let mut w = two(Version::V5);
+    w.subscribe(1, "t", qos(QoS::AtMostOnce));
+    let now = w.t();
+    let filters = mqtt_wire::UnsubscribeFilters::try_from_iter([
+        mqtt_wire::TopicFilter::from_static("t").unwrap(),
+        mqtt_wire::TopicFilter::from_static("never").unwrap(),
+    ])
+    .unwrap();
+    w.clients[1]
+        .session
+        .unsubscribe(now, filters, Default::default())
+        .unwrap();
+    w.run();
+    let codes = w.events(1).into_iter().find_map(|e| match e {
+        ClientEvent::Unsubscribed { unsuback, .. } => Some(unsuback.reason_codes),
+        _ => None,
+    });
+    assert_eq!(
+        codes.unwrap(),
+        [ReasonCode::SUCCESS, ReasonCode::NO_SUBSCRIPTION_EXISTED]
+    );
+    w.publish(0, "t", "x", QoS::AtMostOnce, false);
+    assert!(w.messages(1).is_empty());
+    assert_eq!(w.broker.stats().subscriptions, 0);
+}
+
+/// MQTT 3.1 clients (CONNECT `MQIsdp`, level 3) on the same broker as 3.1.1 and 5.0 clients.
+#[test]
+fn clients_of_every_version_talk_through_one_broker() {
+    let mut w = world();
+    let versions = [Version::V3_1, Version::V3_1_1, Version::V5];
+    for (i, v) in versions.into_iter().enumerate() {
+        w.add_client(ClientConfig::default());
+        w.join(i, v, &format!("c{i}"), true);
+        w.subscribe(i, "all", qos(QoS::ExactlyOnce));
+    }
+    for i in 0..3 {
+        w.publish(i, "all", &format!("from {i}"), QoS::ExactlyOnce, false);
+    }
+    for (i, v) in versions.into_iter().enumerate() {
+        let mut got = w.payloads(i);
+        got.sort();
+        assert_eq!(got, ["from 0", "from 1", "from 2"], "{v:?}");
+    }
+}
+
+/// [MQTT-4.6.0-5] / [MQTT-4.6.0-6]: one publisher's messages on a topic reach each subscriber
+/// in the order published, QoS 1 and 2 alike, also across an offline queue.
+#[test]
+fn messages_keep_their_order_per_publisher_mqtt_4_6_0_5() {
+    let mut w = two(Version::V5);
+    w.subscribe(1, "o", qos(QoS::ExactlyOnce));
+    for n in 0..50 {
+        let q = if n % 2 == 0 {
+            QoS::AtLeastOnce
+        } else {
+            QoS::ExactlyOnce
+        };
+        w.publish(0, "o", &format!("{n:02}"), q, false);
+    }
+    let got = w.payloads(1);
+    let expected: Vec<String> = (0..50).map(|n| format!("{n:02}")).collect();
+    assert_eq!(got, expected);
+}
+
+/// [MQTT-3.2.2-10] / [MQTT-3.8.4-7]: a server with Maximum QoS 1 grants at most QoS 1.
+#[test]
+fn the_granted_qos_is_at_most_the_servers_maximum_mqtt_3_2_2_10() {
+    let server = mqtt_wire::session::ServerConfig::default().maximum_qos(QoS::AtLeastOnce);
+    let mut w = World::new(BrokerConfig::default().server(server));
+    w.add_client(ClientConfig::default());
+    w.join(0, Version::V5, "a", true);
+    w.subscribe(0, "t", qos(QoS::ExactlyOnce));
+    let codes = w.events(0).into_iter().find_map(|e| match e {
+        ClientEvent::Subscribed { suback, .. } => Some(suback.reason_codes),
+        _ => None,
+    });
+    assert_eq!(codes.unwrap(), [ReasonCode::GRANTED_QOS_1]);
+}
+
+/// Server-originated messages (`Broker::publish`) are routed like a client's and retained per
+/// their RETAIN flag.
+#[test]
+fn server_messages_are_routed_and_retained() {
+    let mut w = two(Version::V5);
+    w.subscribe(1, "$SYS/#", qos(QoS::AtMostOnce));
+    let now = w.t();
+    let msg = mqtt_wire::session::Message::new("$SYS/broker/uptime".try_into().unwrap(), "5")
+        .retain(true);
+    assert_eq!(w.broker.publish(now, msg), 1);
+    w.run();
+    assert_eq!(w.payloads(1), ["5"]);
+    w.subscribe(0, "$SYS/broker/+", qos(QoS::AtMostOnce));
+    assert_eq!(w.payloads(0), ["5"]);
+}
+
+/// `max_retained` bounds the store: a new topic beyond it is not retained, while replacing and
+/// deleting existing ones still work.
+#[test]
+fn the_retained_store_is_bounded() {
+    let mut w = World::new(BrokerConfig::default().max_retained(2));
+    w.add_client(ClientConfig::default());
+    w.join(0, Version::V5, "a", true);
+    for t in ["r/1", "r/2", "r/3"] {
+        w.publish(0, t, "x", QoS::AtMostOnce, true);
+    }
+    assert_eq!(w.broker.stats().retained, 2);
+    w.publish(0, "r/1", "", QoS::AtMostOnce, true);
+    w.publish(0, "r/3", "y", QoS::AtMostOnce, true);
+    assert_eq!(w.broker.stats().retained, 2);
+}
+
+/// [MQTT-4.8.2-6]: a member refusing a shared message (PUBACK 0x80 or more) ends it there; it
+/// is not sent to another member.
+#[test]
+fn a_refused_shared_message_is_not_retried_on_another_member_mqtt_4_8_2_6() {
+    let manual = ClientConfig::default().ack_mode(mqtt_wire::session::AckMode::Manual);
+    let mut w = world();
+    let p = w.add_client(ClientConfig::default());
+    w.join(p, Version::V5, "p", true);
+    let refuser = member(&mut w, "refuser", manual);
+    let other = member(&mut w, "other", ClientConfig::default());
+    w.publish(p, "jobs", "one", QoS::AtLeastOnce, false);
+    // The group's turn may start with either member: send until the refuser holds one.
+    let mut token = None;
+    for n in 0..2 {
+        if token.is_some() {
+            break;
+        }
+        if n > 0 {
+            w.publish(p, "jobs", "two", QoS::AtLeastOnce, false);
+        }
+        token = w.events(refuser).into_iter().find_map(|e| match e {
+            ClientEvent::Message { ack, .. } => ack,
+            _ => None,
+        });
+    }
+    let token = token.expect("the refuser got a message");
+    let before = w.messages(other).len();
+    let now = w.t();
+    w.clients[refuser]
+        .session
+        .ack(
+            now,
+            token,
+            ReasonCode::UNSPECIFIED_ERROR,
+            Default::default(),
+        )
+        .unwrap();
+    w.run();
+    w.cut(refuser);
+    assert_eq!(
+        w.messages(other).len(),
+        0,
+        "nothing more for the other member ({before} before)"
+    );
+}
