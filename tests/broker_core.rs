@@ -1093,3 +1093,57 @@ fn a_refused_shared_message_is_not_retried_on_another_member_mqtt_4_8_2_6() {
         "nothing more for the other member ({before} before)"
     );
 }
+
+/// A will is published at its Will QoS ([MQTT-3.1.2-14] / [MQTT-3.1.2-16] carry its RETAIN, the
+/// QoS rides along): a QoS 2 will reaches a persistent subscriber that is away, queued at QoS 2
+/// and delivered when it comes back. (Found by the simulation: wills were routed at QoS 0, and
+/// so dropped for subscribers that were away.)
+#[test]
+fn a_will_keeps_its_qos_for_a_subscriber_that_is_away() {
+    for version in [Version::V3_1_1, Version::V5] {
+        let mut w = world();
+        let watch = w.add_client(ClientConfig::default());
+        let mut wc = connect(version, "watcher", false, 0);
+        if version.is_v5() {
+            let mut p = ConnectProperties::builder();
+            p.session_expiry_interval = Some(600);
+            wc.properties = p.build().unwrap();
+        }
+        w.connect(watch, wc.clone());
+        w.subscribe(watch, "will/#", qos(QoS::ExactlyOnce));
+        w.cut(watch);
+        let i = w.add_client(ClientConfig::default());
+        let mut c = with_will(version, "dying", None, None);
+        if let Some(will) = &mut c.will {
+            will.qos = QoS::ExactlyOnce;
+        }
+        w.connect(i, c);
+        w.cut(i);
+        w.connect(watch, wc);
+        let got = w.messages(watch);
+        assert_eq!(got.len(), 1, "{version:?}");
+        assert_eq!(got[0].qos.qos(), QoS::ExactlyOnce, "{version:?}");
+    }
+}
+
+/// `Broker::publish` keeps the message's QoS (a QoS 1 server message is queued for a
+/// subscriber that is away).
+#[test]
+fn a_server_message_keeps_its_qos() {
+    let mut w = world();
+    let i = w.add_client(ClientConfig::default());
+    let mut c = connect(Version::V5, "away", false, 0);
+    let mut p = ConnectProperties::builder();
+    p.session_expiry_interval = Some(600);
+    c.properties = p.build().unwrap();
+    w.connect(i, c.clone());
+    w.subscribe(i, "s", qos(QoS::AtLeastOnce));
+    w.cut(i);
+    let now = w.t();
+    let msg = mqtt_wire::session::Message::new("s".try_into().unwrap(), "kept").qos(QoS::AtLeastOnce);
+    assert_eq!(w.broker.publish(now, msg), 1);
+    w.connect(i, c);
+    let got = w.messages(i);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].qos.qos(), QoS::AtLeastOnce);
+}

@@ -468,7 +468,8 @@ impl<P: Policy> Broker<P> {
     pub fn publish(&mut self, now: Instant, message: Message) -> usize {
         self.advance(now);
         self.stats.messages_in += 1;
-        let publish = message.into_publish(None);
+        // The identifier is a placeholder: routing reads the QoS, never the identifier.
+        let publish = message.into_publish(Some(crate::PacketId::MIN));
         self.route(None, &publish)
     }
 

@@ -347,7 +347,9 @@ impl<P: Policy> Broker<P> {
         self.stats.wills_published += 1;
         self.stats.messages_in += 1;
         // A will has no publisher: No Local does not apply to it.
-        let publish = will.into_publish(None);
+        // The identifier is a placeholder: routing reads the QoS (the Will QoS), never the
+        // identifier.
+        let publish = will.into_publish(Some(crate::PacketId::MIN));
         self.route(None, &publish);
     }
 }
