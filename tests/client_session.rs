@@ -2261,6 +2261,32 @@ fn resends_wait_for_the_new_receive_maximum_mqtt_3_3_4_7() {
     assert!(matches!(sent.as_slice(), [Packet::Publish(p)] if p.dup && pid_of(p) == pids[2]));
 }
 
+/// [MQTT-4.9.0-2] / [MQTT-3.3.4-7]: a QoS 2 flow resumed at the PUBREL stage took no unit of
+/// the new connection's send quota, so its PUBCOMP gives none back: with Receive Maximum 1 and
+/// one new PUBLISH outstanding, the PUBCOMP does not let a second one out. (Found by the
+/// simulation: the quota grew past the Receive Maximum.)
+#[test]
+fn a_pubcomp_for_a_resumed_pubrel_returns_no_quota_mqtt_4_9_0_2() {
+    let mut s = lasting(Version::V5, config());
+    publish(&mut s, msg("q2", QoS::ExactlyOnce));
+    let sent = s.sent();
+    let q2 = pid_of(publishes(&sent)[0]);
+    s.feed(Packet::pub_rec(q2));
+    assert!(matches!(s.sent().as_slice(), [Packet::PubRel(_)]));
+    reconnect(&mut s, true, connack_props(|p| p.receive_maximum = Some(1)));
+    assert!(matches!(s.sent().as_slice(), [Packet::PubRel(a)] if a.pid == q2));
+    publish(&mut s, msg("a", QoS::AtLeastOnce));
+    publish(&mut s, msg("b", QoS::AtLeastOnce));
+    let sent = s.sent();
+    assert_eq!(publishes(&sent).len(), 1, "one PUBLISH within Receive Maximum 1");
+    s.feed(Packet::pub_comp(q2));
+    s.events();
+    assert!(
+        publishes(&s.sent()).is_empty(),
+        "the PUBCOMP of the resumed flow frees no quota"
+    );
+}
+
 /// [MQTT-3.2.2-15]: a message in flight that is larger than the resuming server's Maximum
 /// Packet Size cannot be sent again: `PublishFailed { TooLarge }`, its identifier freed.
 #[test]

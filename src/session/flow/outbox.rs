@@ -47,6 +47,10 @@ pub(crate) struct Outgoing {
     pub(crate) released: bool,
     /// Sent on the current connection.
     pub(crate) sent: bool,
+    /// Its PUBLISH took a unit of this connection's send quota, which its completion gives
+    /// back. A flow resumed at the PUBREL stage took none: the receiver does not count it
+    /// against its Receive Maximum either.
+    pub(crate) counted: bool,
 }
 
 /// A message queued and not sent yet.
@@ -171,6 +175,7 @@ impl Outbox {
         self.aliases = OutboundAliases::new(alias_max);
         for entry in &mut self.outgoing {
             entry.sent = false;
+            entry.counted = false;
         }
     }
 
@@ -280,7 +285,10 @@ impl Outbox {
             self.outgoing.remove(index)
         }?;
         self.ids.remove(entry.pid);
-        self.send_quota = self.send_quota.saturating_add(1).min(self.quota_max);
+        if entry.counted {
+            // [MQTT-4.9.0-2]: the unit the PUBLISH took comes back.
+            self.send_quota = self.send_quota.saturating_add(1).min(self.quota_max);
+        }
         Some(entry.id)
     }
 
@@ -335,6 +343,7 @@ impl Outbox {
                         self.send_quota -= 1;
                     }
                     if let Some(entry) = self.outgoing.get_mut(i) {
+                        entry.counted = !entry.released;
                         entry.sent = true;
                     }
                     self.resend -= 1;
@@ -419,6 +428,7 @@ impl Outbox {
                         message,
                         released: false,
                         sent: true,
+                        counted: true,
                     });
                 }
                 (Ok(_), None) => {}

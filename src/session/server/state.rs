@@ -200,6 +200,7 @@ impl SessionState {
                 message: Message::from_publish(publish),
                 released,
                 sent: false,
+                counted: false,
             });
         }
         let mut pending = VecDeque::new();
