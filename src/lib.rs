@@ -151,6 +151,8 @@ mod packet;
 mod properties;
 mod reason;
 pub mod session;
+#[cfg(all(feature = "broker", feature = "std"))]
+pub mod sim;
 pub mod topic;
 mod types;
 

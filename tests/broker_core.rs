@@ -1140,7 +1140,8 @@ fn a_server_message_keeps_its_qos() {
     w.subscribe(i, "s", qos(QoS::AtLeastOnce));
     w.cut(i);
     let now = w.t();
-    let msg = mqtt_wire::session::Message::new("s".try_into().unwrap(), "kept").qos(QoS::AtLeastOnce);
+    let msg =
+        mqtt_wire::session::Message::new("s".try_into().unwrap(), "kept").qos(QoS::AtLeastOnce);
     assert_eq!(w.broker.publish(now, msg), 1);
     w.connect(i, c);
     let got = w.messages(i);

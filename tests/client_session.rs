@@ -2278,7 +2278,11 @@ fn a_pubcomp_for_a_resumed_pubrel_returns_no_quota_mqtt_4_9_0_2() {
     publish(&mut s, msg("a", QoS::AtLeastOnce));
     publish(&mut s, msg("b", QoS::AtLeastOnce));
     let sent = s.sent();
-    assert_eq!(publishes(&sent).len(), 1, "one PUBLISH within Receive Maximum 1");
+    assert_eq!(
+        publishes(&sent).len(),
+        1,
+        "one PUBLISH within Receive Maximum 1"
+    );
     s.feed(Packet::pub_comp(q2));
     s.events();
     assert!(
