@@ -102,7 +102,7 @@ pub struct Report {
     pub steps: usize,
     /// Faults injected, by kind: cuts seen by both sides, half-open cuts, reconnections over an
     /// open link, broker restarts, client restarts, time jumps.
-    pub faults: [u64; 6],
+    pub faults: [u64; 7],
     /// Messages published (accepted by the publisher's session).
     pub published: u64,
     /// Messages received by subscribers (copies).
@@ -114,13 +114,14 @@ pub struct Report {
 }
 
 /// Fault kinds, indexes into [`Report::faults`].
-pub const FAULTS: [&str; 6] = [
+pub const FAULTS: [&str; 7] = [
     "cut",
     "half-open",
     "reconnect over an open link",
     "broker restart",
     "client restart",
     "time jump",
+    "slow consumer",
 ];
 
 const TOPICS: [&str; 3] = ["t/a", "t/b", "t/c"];
@@ -168,6 +169,8 @@ struct Client {
     subscribed: bool,
     /// Its subscriptions are acknowledged (or it has none).
     acked: bool,
+    /// A slow consumer: it reads nothing before this time.
+    paused_until: u64,
 }
 
 /// A message in the ledger.
@@ -210,6 +213,7 @@ fn client_config() -> ClientConfig {
     ClientConfig::default()
         .max_pending(100_000)
         .ping_timeout(Duration::from_secs(5))
+        .outbound_aliases(crate::session::AliasPolicy::Lru { max: 2 })
 }
 
 fn broker_config() -> BrokerConfig {
@@ -217,7 +221,8 @@ fn broker_config() -> BrokerConfig {
         .max_queued(100_000)
         .max_queued_bytes(64 << 20)
         .receive_maximum(8)
-        .topic_alias_maximum(4);
+        .topic_alias_maximum(4)
+        .outbound_aliases(crate::session::AliasPolicy::Lru { max: 2 });
     BrokerConfig::default().server(server)
 }
 
@@ -241,6 +246,7 @@ impl<'s> Sim<'s> {
                 next_seq: 0,
                 subscribed: false,
                 acked: !SUBSCRIBERS.iter().any(|(s, _)| *s == i),
+                paused_until: 0,
             });
         }
         Sim {
@@ -378,6 +384,14 @@ impl<'s> Sim<'s> {
                 self.report.faults[4] += 1;
                 self.restart_client(i)?;
             }
+            87 => {
+                // A slow consumer: a subscriber stops reading for a while.
+                let (s, _) = SUBSCRIBERS[self.pick(2) as usize];
+                self.report.faults[6] += 1;
+                self.clients[s].paused_until = self.now + 1_000 + self.pick(20_000);
+                let until = self.clients[s].paused_until;
+                self.note(format!("c{s} stops reading until {until}"));
+            }
             86 => {
                 self.report.faults[5] += 1;
                 let ms = 5_000 + self.pick(40_000);
@@ -395,6 +409,12 @@ impl<'s> Sim<'s> {
 
     fn connect(&mut self, i: usize) -> Result<(), String> {
         let now = self.t();
+        // Limits change from one connection to the next.
+        let limits = (
+            1 + (self.source.next() % 4) as u16,
+            (self.source.next() % 3) as u16,
+            if self.source.next().is_multiple_of(2) { 96 } else { 512 },
+        );
         let c = &mut self.clients[i];
         if c.session.status() != Status::Idle {
             return Ok(());
@@ -406,9 +426,9 @@ impl<'s> Sim<'s> {
         if c.version.is_v5() {
             let mut p = ConnectProperties::builder();
             p.session_expiry_interval = Some(u32::MAX);
-            p.receive_maximum = Some(4);
-            p.topic_alias_maximum = Some(2);
-            p.maximum_packet_size = Some(512);
+            p.receive_maximum = Some(limits.0);
+            p.topic_alias_maximum = Some(limits.1);
+            p.maximum_packet_size = Some(limits.2);
             connect.properties = p.build().map_err(|e| format!("{e}"))?;
         }
         if i == WILL_CLIENT {
@@ -648,6 +668,10 @@ impl<'s> Sim<'s> {
                         return Err(format!("client c{i}: Session Present 1 on a new session"));
                     }
                     c.has_session = true;
+                    if let Some(l) = c.link {
+                        self.links[l].monitor.connected(self.now);
+                    }
+                    let c = &mut self.clients[i];
                     if !c.subscribed {
                         self.subscribe(i)?;
                     }
@@ -773,9 +797,11 @@ impl<'s> Sim<'s> {
             match item {
                 Item::Bytes(b) => {
                     link.client_rx.extend_from_slice(&b);
-                    self.clients[c]
-                        .session
-                        .handle_input(now, &mut link.client_rx);
+                    if self.clients[c].paused_until <= self.now {
+                        self.clients[c]
+                            .session
+                            .handle_input(now, &mut link.client_rx);
+                    }
                 }
                 Item::Close => {
                     link.client_open = false;
@@ -802,7 +828,17 @@ impl<'s> Sim<'s> {
                 .filter_map(|c| c.session.poll_timeout())
                 .chain(self.broker.poll_timeout())
                 .map(Instant::as_millis);
-            let Some(next) = deliveries.chain(timers).filter(|&t| t <= end).min() else {
+            let pauses = self
+                .clients
+                .iter()
+                .map(|c| c.paused_until)
+                .filter(|&t| t > self.now);
+            let Some(next) = deliveries
+                .chain(timers)
+                .chain(pauses)
+                .filter(|&t| t <= end)
+                .min()
+            else {
                 break;
             };
             self.now = self.now.max(next);
@@ -834,6 +870,7 @@ impl<'s> Sim<'s> {
                     );
                 }
             }
+            self.resume_reading()?;
             self.flush()?;
             // Items due now, in link order.
             for l in 0..self.links.len() {
@@ -861,8 +898,30 @@ impl<'s> Sim<'s> {
 
     // ---------------------------------------------------------------- the end
 
+    /// A slow consumer whose pause is over reads what waited for it.
+    fn resume_reading(&mut self) -> Result<(), String> {
+        let now = self.t();
+        for i in 0..CLIENTS {
+            if self.clients[i].paused_until > self.now {
+                continue;
+            }
+            let Some(l) = self.clients[i].link else {
+                continue;
+            };
+            if !self.links[l].client_rx.is_empty() {
+                let link = &mut self.links[l];
+                self.clients[i].session.handle_input(now, &mut link.client_rx);
+            }
+        }
+        Ok(())
+    }
+
     /// After the faults: every client connected, everything delivered, nothing pending.
     fn quiesce(&mut self) -> Result<(), String> {
+        for c in &mut self.clients {
+            c.paused_until = 0;
+        }
+        self.resume_reading()?;
         for round in 0..2_000 {
             self.report.quiesce_steps = round;
             for i in 0..CLIENTS {

@@ -65,6 +65,8 @@ pub(crate) struct LinkMonitor {
     server: Limits,
     keep_alive: u16,
     connack_ok: bool,
+    /// When the client took the CONNACK (its keep-alive duty starts there).
+    client_connected: Option<u64>,
     last_client_send: Option<u64>,
     /// CONNACKs with reason 0x00 the broker sent on this link (0 or 1).
     pub(crate) accepted: bool,
@@ -84,12 +86,19 @@ impl LinkMonitor {
             server: Limits::default(),
             keep_alive: 0,
             connack_ok: false,
+            client_connected: None,
             last_client_send: None,
             accepted: false,
             client_id: String::new(),
             watch: None,
             seen: Vec::new(),
         }
+    }
+
+    /// The client took the CONNACK at `now`: from here it may not stay silent longer than its
+    /// keep alive.
+    pub(crate) fn connected(&mut self, now: u64) {
+        self.client_connected = Some(now);
     }
 
     /// Bytes the client transmitted at `now` (ms).
@@ -99,10 +108,10 @@ impl LinkMonitor {
         }
         if self.connack_ok
             && self.keep_alive > 0
-            && let Some(last) = self.last_client_send
+            && let (Some(last), Some(since)) = (self.last_client_send, self.client_connected)
         {
             // [MQTT-3.1.2-20] / [MQTT-3.1.2-23]: never a keep-alive period without sending.
-            let gap = now - last;
+            let gap = now - last.max(since);
             if gap > u64::from(self.keep_alive) * 1000 + 1 {
                 return Err(format!(
                     "the client was silent for {gap} ms with keep alive {} s",
