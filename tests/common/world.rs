@@ -21,6 +21,8 @@ pub struct Client {
     pub events: Vec<ClientEvent>,
     /// Every packet the broker sent it, decoded independently.
     pub received: Vec<Packet>,
+    /// Every packet it sent the broker, decoded independently.
+    pub sent: Vec<Packet>,
     /// Bytes from the broker not yet handed to the session.
     rx: BytesMut,
     /// Decodes what the broker sends this client.
@@ -61,6 +63,7 @@ impl World {
             conn: None,
             events: Vec::new(),
             received: Vec::new(),
+            sent: Vec::new(),
             rx: BytesMut::new(),
             wire_in: Decoder::new(Version::V5).receiving_from(Side::Server),
             wire_out: Decoder::new(Version::V5).receiving_from(Side::Client),
@@ -106,7 +109,7 @@ impl World {
             let mut tx = BytesMut::new();
             if c.session.poll_transmit(now, &mut tx) > 0 {
                 moved = true;
-                check_whole(&mut c.wire_out, &tx, &mut Vec::new());
+                check_whole(&mut c.wire_out, &tx, &mut c.sent);
                 if let (Some(conn), true) = (c.conn, c.linked) {
                     self.broker.handle_input(now, conn, &mut tx);
                 }
@@ -326,5 +329,13 @@ impl World {
             c.rx.clear();
         }
         self.run();
+    }
+}
+
+impl World {
+    /// Takes the packets client `i` sent and received so far: (sent, received).
+    pub fn wire(&mut self, i: usize) -> (Vec<Packet>, Vec<Packet>) {
+        let c = &mut self.clients[i];
+        (std::mem::take(&mut c.sent), std::mem::take(&mut c.received))
     }
 }
