@@ -33,10 +33,12 @@ const TARGETS: &[(&str, Body)] = &[
     ("client_session", fuzzing::client_session),
     #[cfg(feature = "broker")]
     ("broker", fuzzing::broker),
+    #[cfg(feature = "broker")]
+    ("session_pair", fuzzing::session_pair),
 ];
 
 /// Targets whose bodies need a feature this build may not have: their directories are known.
-const FEATURE_TARGETS: [&str; 1] = ["broker"];
+const FEATURE_TARGETS: [&str; 2] = ["broker", "session_pair"];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -233,7 +235,7 @@ fn write_seeds() {
     // the vectors: left alone.
     for (target, _) in TARGETS
         .iter()
-        .filter(|(t, _)| *t != "client_session" && *t != "broker")
+        .filter(|(t, _)| !matches!(*t, "client_session" | "broker" | "session_pair"))
     {
         let _ = fs::remove_dir_all(seeds.join(target));
     }

@@ -63,3 +63,23 @@ fn seeds() {
     assert!(total.faults.iter().all(|&f| f > 0), "{:?}", total.faults);
     assert!(total.delivered > 0);
 }
+
+/// Seeds that once found a defect (`testdata/sim/regressions.txt`), replayed forever.
+#[test]
+fn seeds_that_once_failed() {
+    let list = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/sim/regressions.txt"
+    ))
+    .expect("testdata/sim/regressions.txt");
+    let seeds: Vec<u64> = list
+        .lines()
+        .filter_map(|l| l.split('#').next())
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|s| s.parse().expect("a seed"))
+        .collect();
+    assert!(!seeds.is_empty());
+    for seed in seeds {
+        run(seed);
+    }
+}

@@ -126,8 +126,10 @@ pub const FAULTS: [&str; 7] = [
 
 const TOPICS: [&str; 3] = ["t/a", "t/b", "t/c"];
 /// Clients: 0 and 1 publish (1 has a will), 2 subscribes to `t/#` at QoS 1, 3 to `t/+` and
-/// `will/#` at QoS 2.
-const CLIENTS: usize = 4;
+/// `will/#` at QoS 2, 4 and 5 share `$share/g/t/#` at QoS 2.
+const CLIENTS: usize = 6;
+/// The members of the shared subscription: each message goes to one of them.
+const MEMBERS: [usize; 2] = [4, 5];
 const PUBLISHERS: [usize; 2] = [0, 1];
 const SUBSCRIBERS: [(usize, QoS); 2] = [(2, QoS::AtLeastOnce), (3, QoS::ExactlyOnce)];
 const WILL_CLIENT: usize = 1;
@@ -245,7 +247,7 @@ impl<'s> Sim<'s> {
                 link: None,
                 next_seq: 0,
                 subscribed: false,
-                acked: !SUBSCRIBERS.iter().any(|(s, _)| *s == i),
+                acked: !SUBSCRIBERS.iter().any(|(s, _)| *s == i) && !MEMBERS.contains(&i),
                 paused_until: 0,
             });
         }
@@ -413,7 +415,11 @@ impl<'s> Sim<'s> {
         let limits = (
             1 + (self.source.next() % 4) as u16,
             (self.source.next() % 3) as u16,
-            if self.source.next().is_multiple_of(2) { 96 } else { 512 },
+            if self.source.next().is_multiple_of(2) {
+                96
+            } else {
+                512
+            },
         );
         let c = &mut self.clients[i];
         if c.session.status() != Status::Idle {
@@ -709,13 +715,17 @@ impl<'s> Sim<'s> {
     }
 
     fn subscribe(&mut self, i: usize) -> Result<(), String> {
-        let Some(&(_, qos)) = SUBSCRIBERS.iter().find(|(s, _)| *s == i) else {
-            self.clients[i].subscribed = true;
-            return Ok(());
+        let (main, qos) = match SUBSCRIBERS.iter().find(|(s, _)| *s == i) {
+            Some(&(2, qos)) => ("t/#", qos),
+            Some(&(_, qos)) => ("t/+", qos),
+            None if MEMBERS.contains(&i) => ("$share/g/t/#", QoS::ExactlyOnce),
+            None => {
+                self.clients[i].subscribed = true;
+                return Ok(());
+            }
         };
         let now = self.t();
         let mut filters: Vec<(TopicFilter, SubscriptionOptions)> = Vec::new();
-        let main = if i == 2 { "t/#" } else { "t/+" };
         filters.push((
             TopicFilter::from_static(main).map_err(|e| format!("{e}"))?,
             SubscriptionOptions::qos(qos),
@@ -910,7 +920,9 @@ impl<'s> Sim<'s> {
             };
             if !self.links[l].client_rx.is_empty() {
                 let link = &mut self.links[l];
-                self.clients[i].session.handle_input(now, &mut link.client_rx);
+                self.clients[i]
+                    .session
+                    .handle_input(now, &mut link.client_rx);
             }
         }
         Ok(())
@@ -1008,6 +1020,36 @@ impl<'s> Sim<'s> {
                     ));
                 }
                 last.insert(key, seq);
+            }
+        }
+        // The shared group: each message to one member ([MQTT-4.8.2-3]); QoS 1 at least once,
+        // QoS 2 exactly once, never to both members.
+        for (&(p, seq), m) in &self.sent {
+            let copies: Vec<usize> = MEMBERS
+                .iter()
+                .map(|&s| {
+                    self.received[s]
+                        .iter()
+                        .filter(|r| r.0 == p && r.1 == seq)
+                        .count()
+                })
+                .collect();
+            let total: usize = copies.iter().sum();
+            // A QoS 1 message its publisher sent again (DUP 1, after a lost PUBACK) is a new
+            // message to the broker, and may go to the other member; a QoS 2 one may not.
+            if m.qos == QoS::ExactlyOnce && copies.iter().filter(|&&n| n > 0).count() > 1 {
+                return Err(format!("shared message ({p}, {seq}) reached both members"));
+            }
+            let ok = match m.qos {
+                QoS::AtMostOnce => total <= 1,
+                QoS::AtLeastOnce => total >= 1,
+                QoS::ExactlyOnce => total == 1,
+            };
+            if !ok {
+                return Err(format!(
+                    "shared {:?} message ({p}, {seq}) reached the group {total} times",
+                    m.qos
+                ));
             }
         }
         // The will: once per connection of its client that the broker accepted and that ended.
