@@ -2261,6 +2261,33 @@ fn resends_wait_for_the_new_receive_maximum_mqtt_3_3_4_7() {
     assert!(matches!(sent.as_slice(), [Packet::Publish(p)] if p.dup && pid_of(p) == pids[2]));
 }
 
+/// [MQTT-3.3.4-7]: the PUBCOMP of a flow resumed at the PUBREL stage returns no send quota
+/// (its PUBLISH was counted on the earlier connection): with Receive Maximum 1 and a message in
+/// flight on the new connection, the next one waits.
+#[test]
+fn pubcomp_of_a_resumed_pubrel_returns_no_quota_mqtt_3_3_4_7() {
+    let mut s = lasting(Version::V5, config());
+    publish(&mut s, msg("a", QoS::ExactlyOnce));
+    let sent = s.sent();
+    let pa = pid_of(publishes(&sent)[0]);
+    s.feed(Packet::pub_rec(pa));
+    assert_eq!(s.sent(), vec![Packet::pub_rel(pa)]);
+    reconnect(&mut s, true, connack_props(|p| p.receive_maximum = Some(1)));
+    publish(&mut s, msg("b", QoS::AtLeastOnce));
+    publish(&mut s, msg("c", QoS::AtLeastOnce));
+    let sent = s.sent();
+    let pb = match sent.as_slice() {
+        [Packet::PubRel(rel), Packet::Publish(b)] if rel.pid == pa && b.topic == "b" => pid_of(b),
+        other => panic!("{other:?}"),
+    };
+    s.feed(Packet::pub_comp(pa));
+    s.events();
+    assert!(s.sent().is_empty(), "b holds the only unit");
+    s.feed(Packet::pub_ack(pb));
+    s.events();
+    assert!(matches!(s.sent().as_slice(), [Packet::Publish(c)] if c.topic == "c"));
+}
+
 /// [MQTT-3.2.2-15]: a message in flight that is larger than the resuming server's Maximum
 /// Packet Size cannot be sent again: `PublishFailed { TooLarge }`, its identifier freed.
 #[test]

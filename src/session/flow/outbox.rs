@@ -47,6 +47,10 @@ pub(crate) struct Outgoing {
     pub(crate) released: bool,
     /// Sent on the current connection.
     pub(crate) sent: bool,
+    /// Its PUBLISH went out on the current connection and holds a unit of the send quota,
+    /// returned when the flow completes. A flow resumed at the PUBREL stage holds none: its
+    /// PUBLISH was counted on an earlier connection.
+    pub(crate) holds_quota: bool,
 }
 
 /// A message queued and not sent yet.
@@ -114,7 +118,20 @@ impl Outbox {
         mut dropped: impl FnMut(PublishId),
     ) -> Result<PublishId, Message> {
         let size = queued_size(&message);
-        while self.pending.len() >= max || self.pending_bytes + size > max_bytes {
+        let full = |len: usize, bytes: usize| len >= max || bytes.saturating_add(size) > max_bytes;
+        if full(self.pending.len(), self.pending_bytes) {
+            // Room is made only when dropping QoS 0 messages can make enough: otherwise they
+            // would be lost and the message refused all the same.
+            let (count, bytes) = self
+                .pending
+                .iter()
+                .filter(|p| p.message.qos == QoS::AtMostOnce)
+                .fold((0, 0), |(n, b), p| (n + 1, b + queued_size(&p.message)));
+            if full(self.pending.len() - count, self.pending_bytes - bytes) {
+                return Err(message);
+            }
+        }
+        while full(self.pending.len(), self.pending_bytes) {
             let Some(i) = self
                 .pending
                 .iter()
@@ -171,6 +188,7 @@ impl Outbox {
         self.aliases = OutboundAliases::new(alias_max);
         for entry in &mut self.outgoing {
             entry.sent = false;
+            entry.holds_quota = false;
         }
     }
 
@@ -280,7 +298,12 @@ impl Outbox {
             self.outgoing.remove(index)
         }?;
         self.ids.remove(entry.pid);
-        self.send_quota = self.send_quota.saturating_add(1).min(self.quota_max);
+        // [MQTT-3.3.4-9] / [MQTT-3.3.4-7]: only a unit this connection took comes back, so a
+        // PUBCOMP for a flow resumed at the PUBREL stage does not open room for one PUBLISH
+        // more than the peer's Receive Maximum.
+        if entry.holds_quota {
+            self.send_quota = self.send_quota.saturating_add(1).min(self.quota_max);
+        }
         Some(entry.id)
     }
 
@@ -336,6 +359,7 @@ impl Outbox {
                     }
                     if let Some(entry) = self.outgoing.get_mut(i) {
                         entry.sent = true;
+                        entry.holds_quota = !entry.released;
                     }
                     self.resend -= 1;
                     i += 1;
@@ -419,6 +443,7 @@ impl Outbox {
                         message,
                         released: false,
                         sent: true,
+                        holds_quota: true,
                     });
                 }
                 (Ok(_), None) => {}

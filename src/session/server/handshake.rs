@@ -70,8 +70,22 @@ impl ServerSession {
         // The decoder switched to the CONNECT's version.
         self.version = connect.protocol;
         self.encoder.set_version(connect.protocol);
+        self.decoder.set_version(connect.protocol);
         self.conn.connect_deadline = self.conn.connect_deadline.or(Some(self.now));
         let v5 = self.version.is_v5();
+        if v5 {
+            // §3.14.2.2.2: a DISCONNECT during the handshake is judged by this value too.
+            self.conn.connect_session_expiry =
+                connect.properties.session_expiry_interval().unwrap_or(0);
+            // [MQTT-3.1.2-24]: from here nothing sent (CONNACK, AUTH) exceeds the client's
+            // Maximum Packet Size.
+            self.encoder.set_max_packet_size(
+                connect
+                    .properties
+                    .maximum_packet_size()
+                    .unwrap_or(crate::MAX_PACKET_SIZE),
+            );
+        }
         if !v5 && connect.client_id.is_empty() && !connect.clean_start {
             // [MQTT-3.1.3-8] (3.1.1): an empty client identifier needs Clean Session 1;
             // CONNACK 0x02 (identifier rejected), then close.
@@ -260,9 +274,10 @@ impl ServerSession {
             AliasPolicy::Lru { max } if v5 => max.min(limits.topic_alias_maximum),
             _ => 0,
         };
-        // [MQTT-4.9.0-1]: the quota starts at the client's Receive Maximum, on every connection.
+        // [MQTT-4.9.0-1]: the quota starts at the client's Receive Maximum, on every connection,
+        // and is never 0.
         self.out
-            .start_connection(limits.receive_maximum.min(c.max_inflight), alias_max);
+            .start_connection(limits.receive_maximum.min(c.max_inflight).max(1), alias_max);
         let receive_maximum = if v5 {
             c.receive_maximum.max(1)
         } else {
