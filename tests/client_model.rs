@@ -343,7 +343,9 @@ impl Model {
                     self.tx.push(Pk::Publish(id, qos, None, false));
                     continue;
                 }
-                if self.quota == 0 {
+                // Flows resumed at the PUBREL stage hold no quota but keep their place in
+                // the window.
+                if self.quota == 0 || self.inflight.len() >= usize::from(self.receive_maximum) {
                     break;
                 }
                 let pid = self.next_free_pid();

@@ -2990,3 +2990,92 @@ fn connect_as_a_packet_sets_the_version_for_later_bytes() {
     let events = s.events();
     assert_eq!(received_topics(&events), ["t"], "{events:?}");
 }
+
+/// Messages in flight stay within `max_inflight` (and the client's Receive Maximum,
+/// [MQTT-3.3.4-9] 5.0) even when the client leaves QoS 2 flows at the PUBREL stage across
+/// connections: a resumed flow still counts until its PUBCOMP.
+#[test]
+fn flows_left_at_pubrel_across_connections_count_against_the_window() {
+    let c = config().max_inflight(2);
+    let mut state = None;
+    for round in 0..3 {
+        let mut s = ScriptedClient::new(c.clone());
+        let accept = match state.take() {
+            Some(st) => Accept::new().resume(st),
+            None => Accept::new(),
+        };
+        s.establish(lasting_connect(Version::V5), accept);
+        for _ in 0..2 {
+            s.publish(msg("q2", QoS::ExactlyOnce));
+        }
+        let sent = s.sent();
+        for p in publishes(&sent) {
+            s.feed(Packet::PubRec(ack(pid_of(p), ReasonCode::SUCCESS)));
+        }
+        let _ = s.sent();
+        assert!(
+            s.server.inflight() <= 2,
+            "round {round}: {}",
+            s.server.inflight()
+        );
+        s.close();
+        state = s.server.take_state();
+    }
+    // The PUBCOMPs make room again.
+    let mut s = ScriptedClient::new(c);
+    s.establish(
+        lasting_connect(Version::V5),
+        Accept::new().resume(state.unwrap()),
+    );
+    let rels: Vec<PacketId> = s
+        .sent()
+        .iter()
+        .filter_map(|p| match p {
+            Packet::PubRel(a) => Some(a.pid),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rels.len(), 2);
+    s.feed(Packet::PubComp(ack(rels[0], ReasonCode::SUCCESS)));
+    assert_eq!(publishes(&s.sent()).len(), 1, "one of the queued messages");
+}
+
+/// [MQTT-3.3.4-9] (5.0): on a resumed connection the PUBCOMP of a flow resumed at the PUBREL
+/// stage returns no quota, so a resent PUBLISH behind it waits for the ack of the one holding
+/// the client's Receive Maximum.
+#[test]
+fn pubcomp_of_a_resumed_pubrel_returns_no_quota_mqtt_3_3_4_9() {
+    let mut s = ScriptedClient::new(config());
+    s.establish(lasting_connect(Version::V5), Accept::new());
+    s.publish(msg("b", QoS::ExactlyOnce));
+    s.publish(msg("a", QoS::AtLeastOnce));
+    s.publish(msg("c", QoS::ExactlyOnce));
+    let sent = s.sent();
+    let pids: Vec<PacketId> = publishes(&sent).iter().map(|p| pid_of(p)).collect();
+    s.feed(Packet::PubRec(ack(pids[0], ReasonCode::SUCCESS)));
+    let _ = s.sent();
+    s.close();
+    let state = s.server.take_state().unwrap();
+    let mut s = ScriptedClient::new(config());
+    s.establish(
+        connect_with(
+            Version::V5,
+            false,
+            0,
+            connect_props(|p| {
+                p.session_expiry_interval = Some(60);
+                p.receive_maximum = Some(1);
+            }),
+        ),
+        Accept::new().resume(state),
+    );
+    let sent = s.sent();
+    assert!(
+        matches!(sent.as_slice(), [Packet::PubRel(r), Packet::Publish(a)] if r.pid == pids[0] && a.topic == "a"),
+        "{sent:?}"
+    );
+    s.feed(Packet::PubComp(ack(pids[0], ReasonCode::SUCCESS)));
+    assert!(s.sent().is_empty(), "a holds the only unit");
+    s.feed(Packet::PubAck(ack(pids[1], ReasonCode::SUCCESS)));
+    assert!(matches!(s.sent().as_slice(), [Packet::Publish(c)] if c.topic == "c" && c.dup));
+}

@@ -393,8 +393,11 @@ impl Outbox {
             let pid = if qos == QoS::AtMostOnce {
                 None
             } else {
-                if self.send_quota == 0 {
-                    break; // [MQTT-3.3.4-7] / [MQTT-3.3.4-9]
+                // [MQTT-3.3.4-7] / [MQTT-3.3.4-9]. Flows resumed at the PUBREL stage hold no
+                // quota but still count here: a peer that leaves them uncompleted across
+                // connections cannot make the messages in flight grow past the window.
+                if self.send_quota == 0 || self.outgoing.len() >= usize::from(self.quota_max) {
+                    break;
                 }
                 // [MQTT-2.2.1-3] / [MQTT-4.3.2-1] / [MQTT-4.3.3-1]: an identifier not in use.
                 match self.allocate_pid() {
