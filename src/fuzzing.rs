@@ -18,9 +18,11 @@
 
 pub use crate::arbitrary::{FuzzPacket, packet as arbitrary_packet, version as arbitrary_version};
 pub use client_session::client_session;
+pub use server_session::server_session;
 pub use unconstrained::{EncodeOutcome, RawPacket, encode, encode_outcome};
 
 mod client_session;
+mod server_session;
 mod unconstrained;
 
 use crate::buffer::Buffer;
