@@ -3079,3 +3079,34 @@ fn pubcomp_of_a_resumed_pubrel_returns_no_quota_mqtt_3_3_4_9() {
     s.feed(Packet::PubAck(ack(pids[1], ReasonCode::SUCCESS)));
     assert!(matches!(s.sent().as_slice(), [Packet::Publish(c)] if c.topic == "c" && c.dup));
 }
+
+/// [MQTT-3.1.2-24] (5.0): a client whose Maximum Packet Size cannot hold our CONNACK, even
+/// without its diagnostics, cannot be accepted: `accept` refuses and the CONNECT still waits,
+/// for a refusal that fits.
+#[test]
+fn connack_that_cannot_fit_the_client_is_refused_mqtt_3_1_2_24() {
+    let mut s = ScriptedClient::new(config());
+    s.send_connect(connect_with(
+        Version::V5,
+        true,
+        0,
+        connect_props(|p| p.maximum_packet_size = Some(5)),
+    ));
+    let _ = s.events();
+    let now = s.t();
+    assert!(matches!(
+        s.server.accept(now, Accept::new()),
+        Err(CommandError::Encode(EncodeError::PacketTooLarge { .. }))
+    ));
+    assert!(s.sent().is_empty());
+    assert_eq!(s.server.status(), Status::Connecting);
+    s.server
+        .reject(
+            now,
+            ReasonCode::PACKET_TOO_LARGE,
+            ConnAckProperties::default(),
+        )
+        .unwrap();
+    assert_eq!(&s.sent_bytes()[..], b"\x20\x03\x00\x95\x00");
+    assert!(s.server.should_close());
+}
