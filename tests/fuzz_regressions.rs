@@ -494,7 +494,7 @@ impl Ops {
 
     fn op(mut self, variant: u64, fields: &[u8]) -> Ops {
         // The smallest u32 that `(x * VARIANTS) >> 32` maps to `variant`.
-        let x = ((variant << 32) + Self::VARIANTS - 1) / Self::VARIANTS;
+        let x = (variant << 32).div_ceil(Self::VARIANTS);
         assert_eq!((x * Self::VARIANTS) >> 32, variant);
         self.0.extend_from_slice(&(x as u32).to_le_bytes());
         self.0.extend_from_slice(fields);
@@ -524,6 +524,7 @@ impl Ops {
         )
     }
 
+    #[allow(clippy::too_many_arguments, reason = "one argument per CONNECT field")]
     fn connect_with(
         self,
         level: u8,

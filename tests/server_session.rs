@@ -7,6 +7,11 @@
 //! decoder told the packets come from a server, so every byte the session sends is also checked
 //! by the codec's sender rules, and against the client's Maximum Packet Size.
 
+#![allow(
+    clippy::field_reassign_with_default,
+    reason = "property builders are filled field by field, as an application fills them"
+)]
+
 mod common;
 
 use bytes::Bytes;
