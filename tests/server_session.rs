@@ -543,8 +543,9 @@ fn refusal_sends_connack_then_nothing_is_processed_mqtt_3_1_4_6() {
     }
 }
 
-/// A 3.1.1 refusal is sent as the nearest 3.1.1 return code ([MQTT-3.2.2-6] 3.1.1: a code of
-/// the table, 1 to 5).
+/// A 3.1.1 refusal is sent as the nearest 3.1.1 return code (1 to 5), 3 Server unavailable
+/// where none is nearer, and its properties are dropped; [MQTT-3.2.2-5] (3.1.1): the
+/// connection then closes.
 #[test]
 fn reject_on_3_1_1_maps_the_reason_to_a_return_code() {
     for (reason, code) in [
