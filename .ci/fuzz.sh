@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-60}
-targets=(${FUZZ_TARGETS:-decode roundtrip encode stream varint client_session broker session_pair})
+targets=(${FUZZ_TARGETS:-decode roundtrip encode stream varint client_session server_session broker session_pair})
 
 max_len() {
     case $1 in

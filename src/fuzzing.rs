@@ -20,6 +20,7 @@ pub use crate::arbitrary::{FuzzPacket, packet as arbitrary_packet, version as ar
 #[cfg(feature = "broker")]
 pub use broker::broker;
 pub use client_session::client_session;
+pub use server_session::server_session;
 #[cfg(feature = "broker")]
 pub use session_pair::session_pair;
 pub use unconstrained::{EncodeOutcome, RawPacket, encode, encode_outcome};
@@ -27,6 +28,7 @@ pub use unconstrained::{EncodeOutcome, RawPacket, encode, encode_outcome};
 #[cfg(feature = "broker")]
 mod broker;
 mod client_session;
+mod server_session;
 #[cfg(feature = "broker")]
 mod session_pair;
 mod unconstrained;

@@ -103,6 +103,9 @@ struct Flight {
     released: bool,
     /// Sent on the current connection: the server may answer it.
     sent_here: bool,
+    /// Its PUBLISH went out on the current connection: its completion returns a unit of the
+    /// send quota (a flow resumed at the PUBREL stage holds none).
+    holds_quota: bool,
 }
 
 /// A received QoS 1/2 PUBLISH whose PUBACK/PUBREC has not been transmitted.
@@ -284,7 +287,9 @@ impl Model {
             .position(|f| f.pid == pid)
             .expect("known");
         let f = self.inflight.remove(i);
-        self.quota = self.quota.saturating_add(1).min(self.receive_maximum);
+        if f.holds_quota {
+            self.quota = self.quota.saturating_add(1).min(self.receive_maximum);
+        }
         self.events.push(Ev::Published { id: f.id, reason });
     }
 
@@ -324,6 +329,7 @@ impl Model {
                 }
                 let f = &mut self.inflight[i];
                 f.sent_here = true;
+                f.holds_quota = !f.released;
                 if f.released {
                     self.tx.push(Pk::PubRel(f.pid, 0));
                 } else {
@@ -337,7 +343,9 @@ impl Model {
                     self.tx.push(Pk::Publish(id, qos, None, false));
                     continue;
                 }
-                if self.quota == 0 {
+                // Flows resumed at the PUBREL stage hold no quota but keep their place in
+                // the window.
+                if self.quota == 0 || self.inflight.len() >= usize::from(self.receive_maximum) {
                     break;
                 }
                 let pid = self.next_free_pid();
@@ -350,6 +358,7 @@ impl Model {
                     qos,
                     released: false,
                     sent_here: true,
+                    holds_quota: true,
                 });
                 self.tx.push(Pk::Publish(id, qos, Some(pid), false));
             }
@@ -556,6 +565,7 @@ impl ReferenceStateMachine for ClientModel {
                 m.connack_deadline = m.now + CONNACK_TIMEOUT_MS;
                 for f in &mut m.inflight {
                     f.sent_here = false;
+                    f.holds_quota = false;
                 }
                 m.tx.push(Pk::Connect);
             }

@@ -2261,34 +2261,46 @@ fn resends_wait_for_the_new_receive_maximum_mqtt_3_3_4_7() {
     assert!(matches!(sent.as_slice(), [Packet::Publish(p)] if p.dup && pid_of(p) == pids[2]));
 }
 
-/// [MQTT-4.9.0-2] / [MQTT-3.3.4-7]: a QoS 2 flow resumed at the PUBREL stage took no unit of
-/// the new connection's send quota, so its PUBCOMP gives none back: with Receive Maximum 1 and
-/// one new PUBLISH outstanding, the PUBCOMP does not let a second one out. (Found by the
-/// simulation: the quota grew past the Receive Maximum.)
+/// [MQTT-3.3.4-7]: the PUBCOMP of a flow resumed at the PUBREL stage returns no send quota
+/// (its PUBLISH was counted on the earlier connection): with Receive Maximum 1, the resent
+/// PUBLISH after the PUBREL holds the only unit, and the next resend waits for its ack; a flow
+/// left at the PUBREL stage still holds its place in the window for new messages.
 #[test]
-fn a_pubcomp_for_a_resumed_pubrel_returns_no_quota_mqtt_4_9_0_2() {
+fn pubcomp_of_a_resumed_pubrel_returns_no_quota_mqtt_3_3_4_7() {
     let mut s = lasting(Version::V5, config());
-    publish(&mut s, msg("q2", QoS::ExactlyOnce));
-    let sent = s.sent();
-    let q2 = pid_of(publishes(&sent)[0]);
-    s.feed(Packet::pub_rec(q2));
-    assert!(matches!(s.sent().as_slice(), [Packet::PubRel(_)]));
-    reconnect(&mut s, true, connack_props(|p| p.receive_maximum = Some(1)));
-    assert!(matches!(s.sent().as_slice(), [Packet::PubRel(a)] if a.pid == q2));
-    publish(&mut s, msg("a", QoS::AtLeastOnce));
+    publish(&mut s, msg("a", QoS::ExactlyOnce));
     publish(&mut s, msg("b", QoS::AtLeastOnce));
+    publish(&mut s, msg("c", QoS::AtLeastOnce));
     let sent = s.sent();
-    assert_eq!(
-        publishes(&sent).len(),
-        1,
-        "one PUBLISH within Receive Maximum 1"
-    );
-    s.feed(Packet::pub_comp(q2));
-    s.events();
+    let pids: Vec<PacketId> = publishes(&sent).iter().map(|p| pid_of(p)).collect();
+    s.feed(Packet::pub_rec(pids[0]));
+    assert_eq!(s.sent(), vec![Packet::pub_rel(pids[0])]);
+    reconnect(&mut s, true, connack_props(|p| p.receive_maximum = Some(1)));
+    let sent = s.sent();
     assert!(
-        publishes(&s.sent()).is_empty(),
-        "the PUBCOMP of the resumed flow frees no quota"
+        matches!(sent.as_slice(), [Packet::PubRel(rel), Packet::Publish(b)] if rel.pid == pids[0] && b.dup && b.topic == "b"),
+        "{sent:?}"
     );
+    s.feed(Packet::pub_comp(pids[0]));
+    s.events();
+    assert!(s.sent().is_empty(), "b holds the only unit");
+    s.feed(Packet::pub_ack(pids[1]));
+    s.events();
+    assert!(matches!(s.sent().as_slice(), [Packet::Publish(c)] if c.topic == "c" && c.dup));
+    s.feed(Packet::pub_ack(pids[2]));
+    s.events();
+    // A new message waits while a flow resumed at the PUBREL stage fills the window.
+    publish(&mut s, msg("d", QoS::ExactlyOnce));
+    let sent = s.sent();
+    let pd = pid_of(publishes(&sent)[0]);
+    s.feed(Packet::pub_rec(pd));
+    assert_eq!(s.sent(), vec![Packet::pub_rel(pd)]);
+    reconnect(&mut s, true, connack_props(|p| p.receive_maximum = Some(1)));
+    publish(&mut s, msg("e", QoS::AtLeastOnce));
+    assert_eq!(s.sent(), vec![Packet::pub_rel(pd)]);
+    s.feed(Packet::pub_comp(pd));
+    s.events();
+    assert!(matches!(s.sent().as_slice(), [Packet::Publish(e)] if e.topic == "e"));
 }
 
 /// [MQTT-3.2.2-15]: a message in flight that is larger than the resuming server's Maximum

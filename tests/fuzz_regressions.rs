@@ -31,6 +31,7 @@ const TARGETS: &[(&str, Body)] = &[
     ("stream", fuzzing::stream),
     ("varint", fuzzing::varint),
     ("client_session", fuzzing::client_session),
+    ("server_session", fuzzing::server_session),
     #[cfg(feature = "broker")]
     ("broker", fuzzing::broker),
     #[cfg(feature = "broker")]
@@ -233,10 +234,12 @@ fn write_seeds() {
     };
     // The session targets' seeds are operation sequences kept from fuzzing runs, not made from
     // the vectors: left alone.
-    for (target, _) in TARGETS
-        .iter()
-        .filter(|(t, _)| !matches!(*t, "client_session" | "broker" | "session_pair"))
-    {
+    for (target, _) in TARGETS.iter().filter(|(t, _)| {
+        !matches!(
+            *t,
+            "client_session" | "server_session" | "broker" | "session_pair"
+        )
+    }) {
         let _ = fs::remove_dir_all(seeds.join(target));
     }
 
@@ -475,5 +478,378 @@ fn broker_body_on_pseudo_random_inputs() {
             })
             .collect();
         fuzzing::broker(&input);
+    }
+}
+
+// ---- server_session seeds ----
+
+/// An input of the `server_session` body written operation by operation, in the layout
+/// `arbitrary` reads (little-endian integers, `bool` as a byte, `Option` as a flag byte then
+/// the value, an enum variant as a `u32` scaled to the variant count). The operation numbers
+/// follow the order of `Op` in `src/fuzzing/server_session.rs`; a seed that drifts from it
+/// still runs, as some other sequence.
+struct Ops(Vec<u8>);
+
+impl Ops {
+    const VARIANTS: u64 = 23;
+    const CONNECT: u64 = 0;
+    const ACCEPT: u64 = 1;
+    const REJECT: u64 = 2;
+    const SERVER_AUTH: u64 = 3;
+    const CLIENT_AUTH: u64 = 4;
+    const DELIVER: u64 = 5;
+    const CLIENT_PUBLISH: u64 = 6;
+    const ANSWER: u64 = 7;
+    const CLIENT_PUBREL: u64 = 8;
+    const SUBSCRIBE: u64 = 9;
+    const UNSUBSCRIBE: u64 = 10;
+    const ANSWERED: u64 = 11;
+    const ACK: u64 = 12;
+    const PINGREQ: u64 = 13;
+    const CLIENT_DISCONNECT: u64 = 14;
+    const POLL: u64 = 17;
+    const ADVANCE: u64 = 18;
+    const CLOSE: u64 = 19;
+    const TAKE_OVER: u64 = 20;
+    const SERVER_DISCONNECT: u64 = 21;
+    const RESTART: u64 = 22;
+
+    /// The configuration bytes: flags (bit 0 manual acks, 1 no retain, 2 max keep alive, 3 max
+    /// session expiry), outbound alias maximum, maximum QoS, Receive Maximum, Topic Alias
+    /// Maximum, Maximum Packet Size.
+    fn new(config: [u8; 6]) -> Ops {
+        Ops(config.to_vec())
+    }
+
+    fn op(mut self, variant: u64, fields: &[u8]) -> Ops {
+        // The smallest u32 that `(x * VARIANTS) >> 32` maps to `variant`.
+        let x = (variant << 32).div_ceil(Self::VARIANTS);
+        assert_eq!((x * Self::VARIANTS) >> 32, variant);
+        self.0.extend_from_slice(&(x as u32).to_le_bytes());
+        self.0.extend_from_slice(fields);
+        self
+    }
+
+    /// CONNECT: version (0: 3.1, 1: 3.1.1, 2: 5.0), Clean Start, keep alive, Receive Maximum,
+    /// Topic Alias Maximum, Maximum Packet Size (40 + n), Session Expiry, empty client id, will,
+    /// authentication method, no problem information.
+    #[allow(clippy::too_many_arguments)]
+    fn connect(
+        self,
+        level: u8,
+        clean: bool,
+        keep_alive: u8,
+        receive_max: u8,
+        alias_max: u8,
+    ) -> Ops {
+        self.connect_with(
+            level,
+            clean,
+            keep_alive,
+            receive_max,
+            alias_max,
+            200,
+            [1, 0, 1, 0, 0],
+        )
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "one argument per CONNECT field")]
+    fn connect_with(
+        self,
+        level: u8,
+        clean: bool,
+        keep_alive: u8,
+        receive_max: u8,
+        alias_max: u8,
+        max_packet: u8,
+        flags: [u8; 5],
+    ) -> Ops {
+        let mut f = vec![
+            level,
+            u8::from(clean),
+            keep_alive,
+            receive_max,
+            alias_max,
+            max_packet,
+        ];
+        f.extend_from_slice(&flags);
+        self.op(Self::CONNECT, &f)
+    }
+
+    fn accept(self, resume: bool) -> Ops {
+        self.op(Self::ACCEPT, &[u8::from(resume), 0, 0])
+    }
+
+    fn poll(self) -> Ops {
+        self.op(Self::POLL, &[32])
+    }
+
+    /// A message queued for the client: topic, QoS, retain, payload length, expiry.
+    fn deliver(self, topic: u8, qos: u8, payload: u8, expiry: Option<u8>) -> Ops {
+        let mut f = vec![topic, qos, 0, payload];
+        match expiry {
+            Some(e) => f.extend_from_slice(&[1, e]),
+            None => f.push(0),
+        }
+        self.op(Self::DELIVER, &f)
+    }
+
+    /// A PUBLISH from the client: QoS, identifier, alias, empty topic, DUP, RETAIN.
+    fn client_publish(self, qos: u8, pid: u8, alias: Option<u8>, empty_topic: bool) -> Ops {
+        let mut f = vec![qos, pid];
+        match alias {
+            Some(a) => f.extend_from_slice(&[1, a]),
+            None => f.push(0),
+        }
+        f.extend_from_slice(&[u8::from(empty_topic), 0, 0]);
+        self.op(Self::CLIENT_PUBLISH, &f)
+    }
+
+    fn answer(self, reason: u8) -> Ops {
+        self.op(Self::ANSWER, &[reason])
+    }
+
+    fn advance(self, ms: u16) -> Ops {
+        self.op(Self::ADVANCE, &ms.to_le_bytes())
+    }
+
+    fn bytes(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+/// Named operation sequences for the `server_session` target, one per behaviour.
+fn server_session_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let auto = [0, 0, 2, 3, 3, 200];
+    let manual = [1, 0, 2, 3, 3, 200];
+    vec![
+        (
+            "v3.1.1-qos1-both-ways-manual-acks",
+            Ops::new(manual)
+                .connect(1, true, 0, 0, 0)
+                .poll()
+                .accept(false)
+                .client_publish(1, 1, None, false)
+                .poll()
+                .op(Ops::ACK, &[0, 1])
+                .deliver(0, 1, 5, None)
+                .answer(1)
+                .poll()
+                .bytes(),
+        ),
+        (
+            "v3.1-connect-accept-qos2-from-the-client",
+            Ops::new(auto)
+                .connect(0, true, 10, 0, 0)
+                .accept(false)
+                .client_publish(2, 3, None, false)
+                .poll()
+                .op(Ops::CLIENT_PUBREL, &[2])
+                .op(Ops::PINGREQ, &[])
+                .bytes(),
+        ),
+        (
+            "v5-qos2-both-ways-with-failures",
+            Ops::new(manual)
+                .connect(2, true, 0, 3, 0)
+                .accept(false)
+                .client_publish(2, 0, None, false)
+                .client_publish(2, 0, None, false)
+                .poll()
+                .op(Ops::ACK, &[0, 2])
+                .deliver(1, 2, 10, None)
+                .deliver(2, 2, 10, None)
+                .answer(1)
+                .answer(4)
+                .answer(1)
+                .poll()
+                .bytes(),
+        ),
+        (
+            "v5-refused",
+            Ops::new(auto)
+                .connect(2, true, 0, 0, 0)
+                .poll()
+                .op(Ops::REJECT, &[0x07])
+                .client_publish(0, 0, None, false)
+                .poll()
+                .bytes(),
+        ),
+        (
+            "v5-enhanced-authentication-then-re-authentication",
+            Ops::new(auto)
+                .connect_with(2, true, 0, 1, 0, 200, [0, 0, 0, 1, 0])
+                .poll()
+                .op(Ops::SERVER_AUTH, &[0x18])
+                .op(Ops::CLIENT_AUTH, &[0, 0])
+                .poll()
+                .accept(false)
+                .op(Ops::CLIENT_AUTH, &[1, 0])
+                .poll()
+                .op(Ops::SERVER_AUTH, &[0x00])
+                .op(Ops::CLIENT_AUTH, &[1, 1])
+                .poll()
+                .bytes(),
+        ),
+        (
+            "v5-keep-alive-timeout-with-will",
+            Ops::new(auto)
+                .connect_with(2, true, 2, 1, 0, 200, [1, 0, 1, 0, 0])
+                .accept(false)
+                .advance(2_000)
+                .op(Ops::PINGREQ, &[])
+                .advance(2_999)
+                .advance(1)
+                .poll()
+                .bytes(),
+        ),
+        (
+            "v5-resume-in-the-middle-of-qos2",
+            Ops::new(auto)
+                .connect(2, false, 0, 2, 0)
+                .accept(false)
+                .deliver(0, 2, 4, None)
+                .deliver(1, 2, 4, None)
+                .deliver(2, 1, 4, None)
+                .answer(1)
+                .op(Ops::CLOSE, &[])
+                .poll()
+                .op(Ops::RESTART, &[])
+                .connect(2, false, 0, 1, 0)
+                .poll()
+                .accept(true)
+                .answer(1)
+                .answer(1)
+                .answer(1)
+                .answer(1)
+                .poll()
+                .bytes(),
+        ),
+        (
+            "v5-subscribe-and-unsubscribe-answered",
+            Ops::new(auto)
+                .connect(2, true, 0, 1, 0)
+                .accept(false)
+                .op(Ops::SUBSCRIBE, &[0, 2])
+                .op(Ops::UNSUBSCRIBE, &[1, 1])
+                .poll()
+                .op(Ops::ANSWERED, &[0, 1, 1])
+                .op(Ops::ANSWERED, &[0, 5, 0])
+                .op(Ops::ANSWERED, &[0, 3, 0])
+                .op(Ops::SUBSCRIBE, &[0, 0])
+                .op(Ops::SUBSCRIBE, &[0, 0])
+                .poll()
+                .bytes(),
+        ),
+        (
+            "v5-topic-aliases-both-ways",
+            Ops::new([0, 3, 2, 3, 3, 200])
+                .connect(2, true, 0, 3, 2)
+                .accept(false)
+                .deliver(0, 0, 1, None)
+                .deliver(1, 0, 1, None)
+                .deliver(0, 1, 1, None)
+                .deliver(2, 0, 1, None)
+                .client_publish(0, 0, Some(0), false)
+                .client_publish(1, 1, Some(0), true)
+                .client_publish(0, 0, Some(3), true)
+                .poll()
+                .bytes(),
+        ),
+        (
+            "v5-message-expiry-while-queued",
+            Ops::new(auto)
+                .connect(2, true, 0, 0, 0)
+                .accept(false)
+                .deliver(0, 1, 3, None)
+                .deliver(1, 1, 3, Some(2))
+                .deliver(2, 1, 3, Some(7))
+                .advance(3_500)
+                .answer(1)
+                .answer(1)
+                .poll()
+                .bytes(),
+        ),
+        (
+            "v5-takeover-and-server-disconnect",
+            Ops::new(auto)
+                .connect_with(2, true, 0, 1, 0, 200, [1, 0, 1, 0, 0])
+                .accept(false)
+                .op(Ops::TAKE_OVER, &[])
+                .poll()
+                .op(Ops::RESTART, &[])
+                .connect(2, true, 0, 1, 0)
+                .accept(false)
+                .op(Ops::SERVER_DISCONNECT, &[0x0B])
+                .poll()
+                .bytes(),
+        ),
+        (
+            "v5-disconnect-with-will-and-raised-expiry",
+            Ops::new(auto)
+                .connect_with(2, true, 0, 1, 0, 200, [0, 0, 1, 0, 0])
+                .accept(false)
+                .op(Ops::CLIENT_DISCONNECT, &[0, 1, 9])
+                .poll()
+                .op(Ops::RESTART, &[])
+                .connect_with(2, true, 0, 1, 0, 200, [1, 0, 1, 0, 0])
+                .accept(false)
+                .op(Ops::CLIENT_DISCONNECT, &[1, 0])
+                .poll()
+                .bytes(),
+        ),
+        (
+            "v5-receive-maximum-exceeded",
+            Ops::new([1, 0, 2, 1, 0, 200])
+                .connect(2, true, 0, 1, 0)
+                .accept(false)
+                .client_publish(1, 0, None, false)
+                .client_publish(1, 1, None, false)
+                .client_publish(2, 2, None, false)
+                .poll()
+                .bytes(),
+        ),
+        (
+            "v5-message-too-large-for-the-client-and-no-problem-information",
+            Ops::new(manual)
+                .connect_with(2, true, 0, 3, 0, 0, [0, 0, 0, 0, 1])
+                .accept(false)
+                .deliver(0, 1, 200, None)
+                .deliver(1, 1, 2, None)
+                .client_publish(1, 4, None, false)
+                .poll()
+                .op(Ops::ACK, &[0, 1])
+                .bytes(),
+        ),
+        (
+            "connect-timeout-and-late-connect",
+            Ops::new(auto)
+                .advance(5_000)
+                .connect(2, true, 0, 1, 0)
+                .poll()
+                .bytes(),
+        ),
+    ]
+}
+
+#[test]
+fn server_session_seeds_are_the_committed_ones() {
+    let dir = root().join("fuzz/seeds/server_session");
+    for (name, bytes) in server_session_seeds() {
+        fuzzing::server_session(&bytes);
+        let committed = fs::read(dir.join(name))
+            .unwrap_or_else(|_| panic!("fuzz/seeds/server_session/{name} is missing"));
+        assert_eq!(committed, bytes, "fuzz/seeds/server_session/{name} differs");
+    }
+}
+
+/// Writes the named `server_session` seeds.
+#[test]
+#[ignore = "writes fuzz/seeds/server_session/; run by hand after the operations change"]
+fn write_server_session_seeds() {
+    let dir = root().join("fuzz/seeds/server_session");
+    fs::create_dir_all(&dir).unwrap();
+    for (name, bytes) in server_session_seeds() {
+        fs::write(dir.join(name), bytes).unwrap();
     }
 }

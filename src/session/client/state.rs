@@ -123,7 +123,7 @@ impl ClientSession {
                 message: crate::session::Message::from_publish(publish),
                 released,
                 sent: false,
-                counted: false,
+                holds_quota: false,
             });
         }
         let n = get_u32(&mut src)?;

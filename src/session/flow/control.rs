@@ -7,7 +7,7 @@ use crate::{AckProperties, BytesMut, EncodeError, Encoder, Packet};
 /// (a 5.0 client asked for no problem information: [MQTT-3.1.2-29]) or when they would make the
 /// packet larger than the peer's Maximum Packet Size ([MQTT-3.4.2-2/3], [MQTT-3.5.2-2/3],
 /// [MQTT-3.6.2-2/3], [MQTT-3.7.2-2/3], [MQTT-3.9.2-1/2], [MQTT-3.11.2-1/2], [MQTT-3.14.2-3/4],
-/// [MQTT-3.15.2-2/3]).
+/// [MQTT-3.15.2-2/3], and for CONNACK [MQTT-3.2.2-19/20]).
 pub(crate) fn encode_control(encoder: &Encoder, packet: &Packet, tx: &mut BytesMut, strip: bool) {
     if strip && let Some(trimmed) = without_diagnostics(packet, true) {
         let _ = encoder.encode(&trimmed, tx);
@@ -62,6 +62,18 @@ fn without_diagnostics(packet: &Packet, problem_information: bool) -> Option<Pac
                 properties: AckProperties::default(),
                 reason_codes: u.reason_codes.clone(),
             })
+        }
+        // [MQTT-3.2.2-19] / [MQTT-3.2.2-20]: a CONNACK drops them only to fit the client's
+        // Maximum Packet Size ([MQTT-3.1.2-29] allows them on CONNACK).
+        Packet::ConnAck(c) if !problem_information => {
+            let mut props = c.properties.to_builder();
+            props.reason_string = None;
+            props.user_properties = alloc::vec::Vec::new();
+            Packet::ConnAck(alloc::boxed::Box::new(crate::ConnAck {
+                session_present: c.session_present,
+                reason_code: c.reason_code,
+                properties: props.build().ok()?,
+            }))
         }
         Packet::Disconnect(d) if !problem_information => {
             let mut props = crate::DisconnectProperties::builder();

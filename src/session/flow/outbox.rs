@@ -47,10 +47,10 @@ pub(crate) struct Outgoing {
     pub(crate) released: bool,
     /// Sent on the current connection.
     pub(crate) sent: bool,
-    /// Its PUBLISH took a unit of this connection's send quota, which its completion gives
-    /// back. A flow resumed at the PUBREL stage took none: the receiver does not count it
-    /// against its Receive Maximum either.
-    pub(crate) counted: bool,
+    /// Its PUBLISH went out on the current connection and holds a unit of the send quota,
+    /// returned when the flow completes. A flow resumed at the PUBREL stage holds none: its
+    /// PUBLISH was counted on an earlier connection.
+    pub(crate) holds_quota: bool,
 }
 
 /// A message queued and not sent yet.
@@ -118,7 +118,20 @@ impl Outbox {
         mut dropped: impl FnMut(PublishId),
     ) -> Result<PublishId, Message> {
         let size = queued_size(&message);
-        while self.pending.len() >= max || self.pending_bytes + size > max_bytes {
+        let full = |len: usize, bytes: usize| len >= max || bytes.saturating_add(size) > max_bytes;
+        if full(self.pending.len(), self.pending_bytes) {
+            // Room is made only when dropping QoS 0 messages can make enough: otherwise they
+            // would be lost and the message refused all the same.
+            let (count, bytes) = self
+                .pending
+                .iter()
+                .filter(|p| p.message.qos == QoS::AtMostOnce)
+                .fold((0, 0), |(n, b), p| (n + 1, b + queued_size(&p.message)));
+            if full(self.pending.len() - count, self.pending_bytes - bytes) {
+                return Err(message);
+            }
+        }
+        while full(self.pending.len(), self.pending_bytes) {
             let Some(i) = self
                 .pending
                 .iter()
@@ -175,7 +188,7 @@ impl Outbox {
         self.aliases = OutboundAliases::new(alias_max);
         for entry in &mut self.outgoing {
             entry.sent = false;
-            entry.counted = false;
+            entry.holds_quota = false;
         }
     }
 
@@ -285,8 +298,10 @@ impl Outbox {
             self.outgoing.remove(index)
         }?;
         self.ids.remove(entry.pid);
-        if entry.counted {
-            // [MQTT-4.9.0-2]: the unit the PUBLISH took comes back.
+        // [MQTT-3.3.4-9] / [MQTT-3.3.4-7]: only a unit this connection took comes back, so a
+        // PUBCOMP for a flow resumed at the PUBREL stage does not open room for one PUBLISH
+        // more than the peer's Receive Maximum.
+        if entry.holds_quota {
             self.send_quota = self.send_quota.saturating_add(1).min(self.quota_max);
         }
         Some(entry.id)
@@ -343,8 +358,8 @@ impl Outbox {
                         self.send_quota -= 1;
                     }
                     if let Some(entry) = self.outgoing.get_mut(i) {
-                        entry.counted = !entry.released;
                         entry.sent = true;
+                        entry.holds_quota = !entry.released;
                     }
                     self.resend -= 1;
                     i += 1;
@@ -378,8 +393,11 @@ impl Outbox {
             let pid = if qos == QoS::AtMostOnce {
                 None
             } else {
-                if self.send_quota == 0 {
-                    break; // [MQTT-3.3.4-7] / [MQTT-3.3.4-9]
+                // [MQTT-3.3.4-7] / [MQTT-3.3.4-9]. Flows resumed at the PUBREL stage hold no
+                // quota but still count here: a peer that leaves them uncompleted across
+                // connections cannot make the messages in flight grow past the window.
+                if self.send_quota == 0 || self.outgoing.len() >= usize::from(self.quota_max) {
+                    break;
                 }
                 // [MQTT-2.2.1-3] / [MQTT-4.3.2-1] / [MQTT-4.3.3-1]: an identifier not in use.
                 match self.allocate_pid() {
@@ -428,7 +446,7 @@ impl Outbox {
                         message,
                         released: false,
                         sent: true,
-                        counted: true,
+                        holds_quota: true,
                     });
                 }
                 (Ok(_), None) => {}

@@ -70,8 +70,22 @@ impl ServerSession {
         // The decoder switched to the CONNECT's version.
         self.version = connect.protocol;
         self.encoder.set_version(connect.protocol);
+        self.decoder.set_version(connect.protocol);
         self.conn.connect_deadline = self.conn.connect_deadline.or(Some(self.now));
         let v5 = self.version.is_v5();
+        if v5 {
+            // §3.14.2.2.2: a DISCONNECT during the handshake is judged by this value too.
+            self.conn.connect_session_expiry =
+                connect.properties.session_expiry_interval().unwrap_or(0);
+            // [MQTT-3.1.2-24]: from here nothing sent (CONNACK, AUTH) exceeds the client's
+            // Maximum Packet Size.
+            self.encoder.set_max_packet_size(
+                connect
+                    .properties
+                    .maximum_packet_size()
+                    .unwrap_or(crate::MAX_PACKET_SIZE),
+            );
+        }
         if !v5 && connect.client_id.is_empty() && !connect.clean_start {
             // [MQTT-3.1.3-8] (3.1.1): an empty client identifier needs Clean Session 1;
             // CONNACK 0x02 (identifier rejected), then close.
@@ -228,10 +242,25 @@ impl ServerSession {
             b.session_expiry_interval = (session_expiry != asked_expiry).then_some(session_expiry);
             b.assigned_client_identifier = assigned;
         }
+        let session_present = accept.session.is_some() && !connect.clean_start;
         let properties = if v5 {
-            b.build().map_err(CommandError::Encode)?
+            b.build()
         } else {
-            ConnAckProperties::default()
+            Ok(ConnAckProperties::default())
+        };
+        // [MQTT-3.1.2-24] / [MQTT-3.2.2-19/20]: the CONNACK, without its diagnostics if need
+        // be, must fit the client's Maximum Packet Size; otherwise nothing changes and the
+        // CONNECT still waits (for a refusal, say).
+        let properties = properties.and_then(|p| {
+            let max = limits.maximum_packet_size.unwrap_or(crate::MAX_PACKET_SIZE);
+            connack_fits(self.version, session_present, &p, max).map(|()| p)
+        });
+        let properties = match properties {
+            Ok(p) => p,
+            Err(e) => {
+                self.conn.connect = Some(connect);
+                return Err(CommandError::Encode(e));
+            }
         };
 
         // The session: resumed unless Clean Start ([MQTT-3.1.2-4] 5.0 / [MQTT-3.1.2-6] 3.1.1).
@@ -239,7 +268,6 @@ impl ServerSession {
             Some(state) if !connect.clean_start => Some(state),
             _ => None,
         };
-        let session_present = resumed.is_some();
         if let Some(state) = resumed {
             let (out, qos2) = state.into_parts(v5);
             self.out = out;
@@ -260,9 +288,10 @@ impl ServerSession {
             AliasPolicy::Lru { max } if v5 => max.min(limits.topic_alias_maximum),
             _ => 0,
         };
-        // [MQTT-4.9.0-1]: the quota starts at the client's Receive Maximum, on every connection.
+        // [MQTT-4.9.0-1]: the quota starts at the client's Receive Maximum, on every connection,
+        // and is never 0.
         self.out
-            .start_connection(limits.receive_maximum.min(c.max_inflight), alias_max);
+            .start_connection(limits.receive_maximum.min(c.max_inflight).max(1), alias_max);
         let receive_maximum = if v5 {
             c.receive_maximum.max(1)
         } else {
@@ -353,6 +382,35 @@ impl ServerSession {
         self.conn.control.push_back(packet);
         Ok(())
     }
+}
+
+/// Whether a successful CONNACK with `properties` fits `max` bytes, once its Reason String and
+/// User Properties are left out if need be (as `poll_transmit` does).
+fn connack_fits(
+    version: crate::Version,
+    session_present: bool,
+    properties: &ConnAckProperties,
+    max: u32,
+) -> Result<(), crate::EncodeError> {
+    let size = |properties: ConnAckProperties| {
+        Packet::ConnAck(Box::new(ConnAck {
+            session_present,
+            reason_code: ReasonCode::SUCCESS,
+            properties,
+        }))
+        .encoded_len(version)
+    };
+    let mut trimmed = properties.to_builder();
+    trimmed.reason_string = None;
+    trimmed.user_properties = alloc::vec::Vec::new();
+    let size = u64::try_from(size(trimmed.build()?)?).unwrap_or(u64::MAX);
+    if size > u64::from(max) {
+        return Err(crate::EncodeError::PacketTooLarge {
+            size,
+            max: max.into(),
+        });
+    }
+    Ok(())
 }
 
 /// The 3.1.1 CONNACK return code nearest to a 5.0 refusal.

@@ -178,8 +178,10 @@ impl ServerSession {
     /// waiting for its answer ([MQTT-2.2.1-3] 5.0 / [MQTT-2.3.1-2] 3.1.1).
     fn request_id_free(&mut self, pid: PacketId) -> bool {
         if self.conn.requests.iter().any(|r| r.0 == pid) {
+            // A protocol error: 0x91 (Packet Identifier in use) is not a DISCONNECT code, and a
+            // second SUBACK for one identifier would leave the client unable to match it.
             self.violation(
-                ReasonCode::PACKET_IDENTIFIER_IN_USE,
+                ReasonCode::PROTOCOL_ERROR,
                 "[MQTT-2.2.1-3] a packet identifier still in use",
             );
             return false;

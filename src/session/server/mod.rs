@@ -169,11 +169,14 @@ impl ServerSession {
     pub fn poll_transmit(&mut self, now: Instant, tx: &mut BytesMut) -> usize {
         let now = self.advance(now);
         let start = tx.len();
-        let strip = self
-            .conn
-            .limits
-            .as_ref()
-            .is_some_and(|l| !l.request_problem_information);
+        // [MQTT-3.1.2-29]: from the CONNECT on (an AUTH challenge comes before the limits).
+        let strip = match (&self.conn.limits, &self.conn.connect) {
+            (Some(limits), _) => !limits.request_problem_information,
+            (None, Some(connect)) => {
+                connect.properties.request_problem_information() == Some(false)
+            }
+            (None, None) => false,
+        };
         while let Some(packet) = self.conn.control.pop_front() {
             encode_control(&self.encoder, &packet, tx, strip);
         }

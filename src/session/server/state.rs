@@ -184,7 +184,7 @@ impl SessionState {
                 [1] => true,
                 _ => return Err(StateError::Invalid("stage")),
             };
-            let publish = read_publish(&mut src, Side::Server)?;
+            let publish = stored_publish(&mut src)?;
             let Some(pid) = publish.qos.pid() else {
                 return Err(StateError::Invalid("in-flight QoS 0 message"));
             };
@@ -200,19 +200,18 @@ impl SessionState {
                 message: Message::from_publish(publish),
                 released,
                 sent: false,
-                counted: false,
+                holds_quota: false,
             });
         }
         let mut pending = VecDeque::new();
         for _ in 0..get_u32(&mut src)? {
             let id = id(&mut src, s.out.next_publish)?;
-            let waited = core::time::Duration::from_millis(get_u64(&mut src)?);
-            let publish = read_publish(&mut src, Side::Server)?;
-            let queued_at = Instant::from_millis(
-                now.as_millis()
-                    .saturating_sub(u64::try_from(waited.as_millis()).unwrap_or(u64::MAX)),
-            );
-            let message = Message::from_publish(publish);
+            let waited = get_u64(&mut src)?;
+            let mut message = Message::from_publish(stored_publish(&mut src)?);
+            let queued_at = match now.as_millis().checked_sub(waited) {
+                Some(at) => Instant::from_millis(at),
+                None => waited_before_the_clock(&mut message, waited, now),
+            };
             s.out.pending_bytes += queued_size(&message);
             pending.push_back(Pending {
                 id,
@@ -263,6 +262,42 @@ pub(crate) fn export_parts(outbox: &Outbox, qos2: &PidSet, now: Instant) -> Byte
         out.put_u16(pid.get());
     }
     out.freeze()
+}
+
+/// A PUBLISH record of the state. A Topic Alias is refused: the session assigns aliases per
+/// connection, and a stored one would name a mapping the client never saw ([MQTT-3.3.2-7]).
+fn stored_publish(src: &mut &[u8]) -> Result<crate::Publish, StateError> {
+    let publish = read_publish(src, Side::Server)?;
+    if publish.properties.topic_alias().is_some() {
+        return Err(StateError::Invalid("stored message with a Topic Alias"));
+    }
+    Ok(publish)
+}
+
+/// A message that had waited `waited` milliseconds at export, imported at `now` on a clock that
+/// has not run that long (it restarted with the program): the part of the wait before the
+/// clock's epoch comes off its Message Expiry Interval in whole seconds, the rest is kept in
+/// the returned queue time, so that the interval forwarded later is the one it would have been
+/// ([MQTT-3.3.2-6]) and an expired message is still dropped ([MQTT-3.3.2-5]).
+fn waited_before_the_clock(message: &mut Message, waited: u64, now: Instant) -> Instant {
+    let Some(interval) = message.properties.message_expiry_interval() else {
+        return Instant::ZERO;
+    };
+    // `before` ms of the wait precede the epoch: take `secs` whole seconds (rounded up) off
+    // the interval and count the difference as waited after it.
+    let before = waited - now.as_millis();
+    let secs = before.div_ceil(1000);
+    let queued_at = Instant::from_millis((secs * 1000 - before).min(now.as_millis()));
+    let left = u32::try_from(secs).map_or(0, |s| interval.saturating_sub(s));
+    if let Ok(properties) = message
+        .properties
+        .edit()
+        .message_expiry_interval(Some(left))
+        .build()
+    {
+        message.properties = properties;
+    }
+    queued_at
 }
 
 impl ServerSession {
