@@ -180,6 +180,7 @@ struct Client {
 struct Sent {
     topic: usize,
     qos: QoS,
+    retain: bool,
 }
 
 /// A run of the simulation.
@@ -193,7 +194,7 @@ pub struct Sim<'s> {
     /// (publisher, seq) → message.
     sent: BTreeMap<(usize, u64), Sent>,
     /// Per subscriber: every (publisher, seq, qos received) in arrival order.
-    received: Vec<Vec<(usize, u64, QoS)>>,
+    received: Vec<Vec<(usize, u64, QoS, bool)>>,
     wills: u64,
     faults: bool,
     report: Report,
@@ -247,7 +248,9 @@ impl<'s> Sim<'s> {
                 link: None,
                 next_seq: 0,
                 subscribed: false,
-                acked: !SUBSCRIBERS.iter().any(|(s, _)| *s == i) && !MEMBERS.contains(&i),
+                acked: !(SUBSCRIBERS.iter().any(|(s, _)| *s == i)
+                    || MEMBERS.contains(&i)
+                    || (i == 0 && version.is_v5())),
                 paused_until: 0,
             });
         }
@@ -475,6 +478,7 @@ impl<'s> Sim<'s> {
             1 => QoS::AtLeastOnce,
             _ => QoS::ExactlyOnce,
         };
+        let retain = self.pick(4) == 0;
         let now = self.t();
         let c = &mut self.clients[p];
         let seq = c.next_seq;
@@ -485,14 +489,15 @@ impl<'s> Sim<'s> {
             TopicName::from_static(TOPICS[topic]).map_err(|e| format!("{e}"))?,
             payload,
         )
-        .qos(qos);
+        .qos(qos)
+        .retain(retain);
         if c.session.publish(now, message).is_ok() {
             c.next_seq += 1;
             if self.watch == Some((p, seq)) {
                 self.note(format!("c{p} publishes it at {qos:?} on {}", TOPICS[topic]));
             }
             self.report.published += 1;
-            self.sent.insert((p, seq), Sent { topic, qos });
+            self.sent.insert((p, seq), Sent { topic, qos, retain });
         }
         Ok(())
     }
@@ -697,7 +702,13 @@ impl<'s> Sim<'s> {
                     if self.watch == Some((p as usize, seq)) {
                         self.note(format!("c{i} received it at {:?}", publish.qos));
                     }
-                    self.received[i].push((p as usize, seq, publish.qos.qos()));
+                    if i == 0 && p == 0 {
+                        // [MQTT-3.8.3-3]: No Local keeps c0's own messages from it.
+                        return Err(format!(
+                            "c0 received its own message ({p}, {seq}) under No Local"
+                        ));
+                    }
+                    self.received[i].push((p as usize, seq, publish.qos.qos(), publish.retain));
                     self.report.delivered += 1;
                 }
                 ClientEvent::Published { id: _, .. } => {}
@@ -715,12 +726,16 @@ impl<'s> Sim<'s> {
     }
 
     fn subscribe(&mut self, i: usize) -> Result<(), String> {
+        let v5 = self.clients[i].version.is_v5();
         let (main, qos) = match SUBSCRIBERS.iter().find(|(s, _)| *s == i) {
             Some(&(2, qos)) => ("t/#", qos),
             Some(&(_, qos)) => ("t/+", qos),
             None if MEMBERS.contains(&i) => ("$share/g/t/#", QoS::ExactlyOnce),
+            // The first publisher also listens, with No Local (5.0 only).
+            None if i == 0 && v5 => ("t/#", QoS::AtLeastOnce),
             None => {
                 self.clients[i].subscribed = true;
+                self.clients[i].acked = true;
                 return Ok(());
             }
         };
@@ -728,7 +743,12 @@ impl<'s> Sim<'s> {
         let mut filters: Vec<(TopicFilter, SubscriptionOptions)> = Vec::new();
         filters.push((
             TopicFilter::from_static(main).map_err(|e| format!("{e}"))?,
-            SubscriptionOptions::qos(qos),
+            SubscriptionOptions {
+                // c2 keeps the published RETAIN flag ([MQTT-3.3.1-12] / [MQTT-3.3.1-13]).
+                retain_as_published: i == 2 && v5,
+                no_local: i == 0,
+                ..SubscriptionOptions::qos(qos)
+            },
         ));
         if i == WILL_WATCHER {
             filters.push((
@@ -973,7 +993,7 @@ impl<'s> Sim<'s> {
         for &(s, sub_qos) in &SUBSCRIBERS {
             let got = &self.received[s];
             let mut seen: BTreeMap<(usize, u64), usize> = BTreeMap::new();
-            for &(p, seq, _) in got {
+            for &(p, seq, _, _) in got {
                 *seen.entry((p, seq)).or_default() += 1;
             }
             for (&(p, seq), m) in &self.sent {
@@ -997,10 +1017,23 @@ impl<'s> Sim<'s> {
                     _ => {}
                 }
             }
+            // [MQTT-3.3.1-12] / [MQTT-3.3.1-13] (5.0), [MQTT-3.3.1-9] (3.1.1): RETAIN on a
+            // live copy only with Retain As Published.
+            let rap = s == 2 && self.clients[s].version.is_v5();
+            for &(p, seq, _, retain) in got {
+                if let Some(m) = self.sent.get(&(p, seq))
+                    && retain != (m.retain && rap)
+                {
+                    return Err(format!(
+                        "c{s}: ({p}, {seq}) published with RETAIN {} arrived with RETAIN {retain}",
+                        m.retain
+                    ));
+                }
+            }
             // [MQTT-4.6.0-6]: per publisher, topic and QoS, first arrivals in publish order.
             let mut last: BTreeMap<(usize, usize, u8), u64> = BTreeMap::new();
             let mut first = alloc::collections::BTreeSet::new();
-            for &(p, seq, _) in got {
+            for &(p, seq, _, _) in got {
                 if !first.insert((p, seq)) {
                     continue;
                 }
