@@ -5,9 +5,9 @@
 
 use crate::sim::{ByteSource, Sim};
 
-/// Body of the `session_pair` target: a run of up to 400 steps, as many as the input feeds.
+/// Body of the `session_pair` target: a run of up to 150 steps, as many as the input feeds.
 pub fn session_pair(data: &[u8]) {
-    let steps = (data.len() / 6).min(400);
+    let steps = (data.len() / 6).min(150);
     let mut source = ByteSource::new(data);
     if let Err(e) = Sim::new(&mut source).run(steps) {
         panic!("simulation invariant broken: {e}");
