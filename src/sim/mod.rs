@@ -191,6 +191,9 @@ pub struct Sim<'s> {
     broker_config: BrokerConfig,
     clients: Vec<Client>,
     links: Vec<Link>,
+    /// The links that are not dead yet (open at an end, or with something queued): the scans
+    /// of every step look at these only.
+    active: Vec<usize>,
     /// (publisher, seq) → message.
     sent: BTreeMap<(usize, u64), Sent>,
     /// Per subscriber: every (publisher, seq, qos received) in arrival order.
@@ -261,6 +264,7 @@ impl<'s> Sim<'s> {
             broker_config: broker_config(),
             clients,
             links: Vec::new(),
+            active: Vec::new(),
             sent: BTreeMap::new(),
             received: alloc::vec![Vec::new(); CLIENTS],
             wills: 0,
@@ -465,6 +469,7 @@ impl<'s> Sim<'s> {
         });
         let watch = self.watched_payload();
         let l = self.links.len() - 1;
+        self.active.push(l);
         self.links[l].monitor.watch = watch;
         self.clients[i].link = Some(l);
         self.note(format!("c{i} connects on link {l}"));
@@ -504,7 +509,10 @@ impl<'s> Sim<'s> {
 
     /// Cuts a random open link: `both` sides see it, or only one (half open).
     fn cut(&mut self, both: bool) -> Result<(), String> {
-        let open: Vec<usize> = (0..self.links.len())
+        let open: Vec<usize> = self
+            .active
+            .iter()
+            .copied()
             .filter(|&l| self.links[l].client_open && self.links[l].broker_open)
             .collect();
         if open.is_empty() {
@@ -541,7 +549,7 @@ impl<'s> Sim<'s> {
         let state = self.broker.export(now);
         self.broker = Broker::import(self.broker_config.clone(), &state, now)
             .map_err(|e| format!("the broker's own state did not import: {e}"))?;
-        for l in 0..self.links.len() {
+        for l in self.active.clone() {
             let link = &mut self.links[l];
             if link.client_open {
                 link.client_open = false;
@@ -656,9 +664,20 @@ impl<'s> Sim<'s> {
     }
 
     fn link_of(&self, conn: ConnId) -> Option<usize> {
-        self.links
+        self.active
             .iter()
-            .rposition(|l| l.conn == conn && l.broker_open)
+            .rev()
+            .copied()
+            .find(|&l| self.links[l].conn == conn && self.links[l].broker_open)
+    }
+
+    /// Forgets the links that can do nothing more.
+    fn prune(&mut self) {
+        let links = &self.links;
+        self.active.retain(|&l| {
+            let link = &links[l];
+            link.client_open || link.broker_open || !link.c2s.is_empty() || !link.s2c.is_empty()
+        });
     }
 
     fn client_events(&mut self, i: usize) -> Result<bool, String> {
@@ -768,7 +787,10 @@ impl<'s> Sim<'s> {
     /// Delivers the earliest queued item of a random link with something queued, advancing the
     /// clock to its time if needed.
     fn deliver_one(&mut self) -> Result<(), String> {
-        let busy: Vec<(usize, bool)> = (0..self.links.len())
+        let busy: Vec<(usize, bool)> = self
+            .active
+            .iter()
+            .copied()
             .flat_map(|l| [(l, true), (l, false)])
             .filter(|&(l, c2s)| {
                 let link = &self.links[l];
@@ -847,9 +869,12 @@ impl<'s> Sim<'s> {
     fn advance(&mut self, ms: u64) -> Result<(), String> {
         let end = self.now + ms;
         loop {
+            self.prune();
+            let links = &self.links;
             let deliveries = self
-                .links
+                .active
                 .iter()
+                .map(|&l| &links[l])
                 .flat_map(|l| l.c2s.front().into_iter().chain(l.s2c.front()))
                 .map(|(t, _)| *t);
             let timers = self
@@ -903,7 +928,7 @@ impl<'s> Sim<'s> {
             self.resume_reading()?;
             self.flush()?;
             // Items due now, in link order.
-            for l in 0..self.links.len() {
+            for l in self.active.clone() {
                 for c2s in [true, false] {
                     loop {
                         let due = {
@@ -967,10 +992,12 @@ impl<'s> Sim<'s> {
                 }
             }
             self.flush()?;
+            self.prune();
+            let links = &self.links;
             let queued = self
-                .links
+                .active
                 .iter()
-                .any(|l| !l.c2s.is_empty() || !l.s2c.is_empty());
+                .any(|&l| !links[l].c2s.is_empty() || !links[l].s2c.is_empty());
             let busy = self.clients.iter().any(|c| {
                 c.session.status() != Status::Connected
                     || c.session.pending() > 0
@@ -979,7 +1006,10 @@ impl<'s> Sim<'s> {
                     || c.link.is_none_or(|l| !self.links[l].broker_open)
             });
             // The broker still holds a connection its client left (its keep alive will end it).
-            let stale = self.links.iter().any(|l| l.broker_open && !l.client_open);
+            let stale = self
+                .active
+                .iter()
+                .any(|&l| links[l].broker_open && !links[l].client_open);
             let busy = busy || stale;
             if !queued && !busy {
                 return Ok(());
