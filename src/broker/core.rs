@@ -382,6 +382,26 @@ impl<P: Policy> Broker<P> {
         self.transmit_inner(now, conn, tx)
     }
 
+    /// The next connection that may have bytes owed to it, without taking them: for an I/O
+    /// layer that pulls a connection's bytes with [`transmit`](Self::transmit) only when its
+    /// socket can take them, so that what a slow reader cannot take yet stays in its session
+    /// (bounded by the queue limits, QoS 0 dropped first) instead of in the I/O layer's
+    /// buffers. Each connection is reported once until it has new output. Call until `None`
+    /// after every input, as [`poll_transmit`](Self::poll_transmit), which it replaces.
+    pub fn poll_ready(&mut self) -> Option<ConnId> {
+        while let Some(id) = self.dirty.pop_front() {
+            // An entry whose connection was transmitted to directly since it was queued is
+            // stale.
+            if let Some(c) = self.conn_mut(id)
+                && c.dirty
+            {
+                c.dirty = false;
+                return Some(id);
+            }
+        }
+        None
+    }
+
     fn transmit_inner(&mut self, now: Instant, id: ConnId, tx: &mut BytesMut) -> usize {
         let Some(c) = self.conn_mut(id) else {
             return 0;
