@@ -1215,3 +1215,39 @@ fn poll_ready_names_connections_and_leaves_their_bytes_to_transmit() {
     // Transmitted directly, its stale place in the ready list is skipped.
     assert_eq!(ready(&mut b), vec![]);
 }
+
+/// §3.1.4: a client need not wait for CONNACK. A CONNECT and a SUBSCRIBE in one read are both
+/// answered, without more bytes to come.
+#[test]
+fn packets_behind_the_connect_in_one_read_are_handled_at_once() {
+    use mqtt_wire::BytesMut;
+    use mqtt_wire::broker::Broker;
+    use mqtt_wire::session::Instant;
+
+    for (connect, suback) in [
+        (
+            &b"\x10\x0e\x00\x04MQTT\x04\x02\x00\x3c\x00\x02c1"[..],
+            &b"\x90\x03\x00\x01\x00"[..],
+        ),
+        (
+            &b"\x10\x0f\x00\x04MQTT\x05\x02\x00\x3c\x00\x00\x02c1"[..],
+            &b"\x90\x04\x00\x01\x00\x00"[..],
+        ),
+    ] {
+        let now = Instant::ZERO;
+        let mut b = Broker::new(BrokerConfig::default());
+        let conn = b.open(now, None);
+        let mut rx = BytesMut::from(connect);
+        let subscribe: &[u8] = if connect[8] == 5 {
+            b"\x82\x07\x00\x01\x00\x00\x01t\x00"
+        } else {
+            b"\x82\x06\x00\x01\x00\x01t\x00"
+        };
+        rx.extend_from_slice(subscribe);
+        b.handle_input(now, conn, &mut rx);
+        assert!(rx.is_empty());
+        let mut tx = BytesMut::new();
+        assert_eq!(b.poll_transmit(now, &mut tx), Some(conn));
+        assert!(tx.ends_with(suback), "{:x?}", &tx[..]);
+    }
+}

@@ -334,15 +334,24 @@ impl<P: Policy> Broker<P> {
     /// `rx` too. Unknown or closed connections: `rx` is cleared.
     pub fn handle_input(&mut self, now: Instant, conn: ConnId, rx: &mut BytesMut) {
         let now = self.advance(now);
-        let Some(c) = self.conn_mut(conn) else {
-            rx.clear();
-            return;
-        };
-        let before = rx.len();
-        c.server.handle_input(now, rx);
-        self.stats.bytes_in += (before - rx.len()) as u64;
-        self.process(conn);
-        self.touch(conn);
+        loop {
+            let Some(c) = self.conn_mut(conn) else {
+                rx.clear();
+                return;
+            };
+            let before = rx.len();
+            c.server.handle_input(now, rx);
+            let taken = before - rx.len();
+            self.stats.bytes_in += taken as u64;
+            self.process(conn);
+            self.touch(conn);
+            // The session stops reading at a CONNECT until it is decided, which `process` just
+            // did; a client need not wait for CONNACK before it sends more (§3.1.4), so the
+            // bytes behind the CONNECT are handled now rather than when more arrive.
+            if taken == 0 || rx.is_empty() {
+                return;
+            }
+        }
     }
 
     /// `conn`'s transport closed (after a [`BrokerEvent::Close`], or on its own): its session
