@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release --features broker --example broker -- \
 //!     [--port 1883] [--bind 127.0.0.1] [--acl-file FILE] [--max-connections N]
-//!     [--receive-maximum N] [-v]
+//!     [--receive-maximum N] [--max-queued N] [-v]
 //! ```
 //!
 //! MQTT 3.1, 3.1.1 and 5.0 on one TCP port; anonymous clients are let in. Every connection
@@ -33,7 +33,11 @@
 //!   written. What a slow reader cannot take meanwhile stays in its session, bounded by the
 //!   queue limits (QoS 0 dropped first; when even that fails the broker disconnects it with
 //!   0x97), so it costs the others nothing.
-//! - **Closing.** A connection the broker ended gets [`LINGER`] to take its last bytes.
+//! - **Closing.** Once a connection the broker ended has its last bytes written, its write
+//!   side is shut down and what the client still sends is read and dropped until it closes
+//!   (closing a socket with unread bytes resets the connection, and the client may then lose
+//!   the DISCONNECT that says why); after [`LINGER`] it is closed anyway.
+//! - **Timers.** The broker's next deadline is asked for every [`TIMER_CHECK`] at most.
 //! - **Idle connections** cost their session, their socket and nothing per wake-up but their
 //!   place in the broker's timer scan.
 //!
@@ -55,7 +59,7 @@ use std::time::Duration;
 
 const USAGE: &str = "\
 usage: broker [--port PORT] [--bind ADDRESS] [--acl-file FILE] [--max-connections N]
-              [--receive-maximum N] [-v]
+              [--receive-maximum N] [--max-queued N] [-v]
 
   --port PORT           TCP port to listen on (default 1883; 0: any free port)
   --bind ADDRESS        address to listen on (default 127.0.0.1)
@@ -65,6 +69,9 @@ usage: broker [--port PORT] [--bind ADDRESS] [--acl-file FILE] [--max-connection
   --receive-maximum N   QoS 1 and 2 messages a client may have unacknowledged at once
                         (announced to 5.0 clients; exceeding it ends the connection with
                         0x93; default 65535)
+  --max-queued N        messages waiting for one client, at most (default 100000; also at
+                        most 16 MiB of them): beyond, its oldest QoS 0 message is dropped,
+                        or, with none, it is disconnected (0x97)
   -v                    log every packet, both ways
   --help                print this help";
 
@@ -78,6 +85,11 @@ const READ_SIZE: usize = 64 * 1024;
 const READS_PER_TURN: usize = 4;
 /// How long a connection the broker ended may take to read its last bytes.
 const LINGER: Duration = Duration::from_secs(5);
+/// How often the broker's next deadline is asked for again ([`Broker::poll_timeout`] visits
+/// every connection, so not on every wake-up). Deadlines appear a second or more ahead (keep
+/// alive, connect timeout, will delay, session expiry), so one that appears meanwhile is met
+/// this much late at most.
+const TIMER_CHECK: Duration = Duration::from_millis(100);
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -108,6 +120,7 @@ struct Options {
     acl: Option<AclFile>,
     max_connections: usize,
     receive_maximum: u16,
+    max_queued: usize,
     verbose: bool,
 }
 
@@ -117,6 +130,7 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
     let mut acl = None;
     let mut max_connections = usize::MAX;
     let mut receive_maximum = u16::MAX;
+    let mut max_queued = 100_000;
     let mut verbose = false;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -154,6 +168,14 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
                     .filter(|&n| n > 0)
                     .ok_or_else(|| format!("bad --receive-maximum `{v}` (1 to 65535)"))?;
             }
+            "--max-queued" => {
+                let v = value("--max-queued")?;
+                max_queued = v
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("bad --max-queued `{v}`"))?;
+            }
             "-v" | "--verbose" => verbose = true,
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -163,6 +185,7 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
         acl,
         max_connections,
         receive_maximum,
+        max_queued,
         verbose,
     }))
 }
@@ -217,10 +240,14 @@ struct Client {
     ready: bool,
     /// Reading stopped because the session had no room: resume once its output moved.
     stalled: bool,
-    /// When the broker ended the connection: it is closed [`LINGER`] later at the latest.
-    ended_at: Option<Instant>,
+    /// The broker ended the connection (it is closed [`LINGER`] later at the latest).
+    ended: bool,
     /// The broker has handed out its last bytes: close once `tx` is written.
     close_when_written: bool,
+    /// Everything is written and the write side shut down: what the client still sends is
+    /// read and dropped until it closes too (closing with unread bytes would reset the
+    /// connection, and the client could lose the last packets, the DISCONNECT's reason).
+    draining: bool,
 }
 
 struct Server {
@@ -235,6 +262,11 @@ struct Server {
     verbose: bool,
     /// Sockets that may have more to read (their turn ended first).
     again: Vec<usize>,
+    /// The broker's next deadline, as of `deadline_checked`.
+    next_deadline: Option<Instant>,
+    deadline_checked: Instant,
+    /// Connections the broker ended, with the time they are closed at the latest.
+    lingering: Vec<(Instant, ConnId)>,
     read_buf: Box<[u8]>,
     tx_buf: BytesMut,
 }
@@ -263,8 +295,11 @@ fn run(options: Options) -> io::Result<()> {
         listener,
         clock: StdClock::new(),
         broker: Broker::with_policy(
-            BrokerConfig::default()
-                .server(ServerConfig::default().receive_maximum(options.receive_maximum)),
+            BrokerConfig::default().server(
+                ServerConfig::default()
+                    .receive_maximum(options.receive_maximum)
+                    .max_queued(options.max_queued),
+            ),
             AclPolicy { acl: options.acl },
         ),
         clients: Vec::new(),
@@ -272,6 +307,9 @@ fn run(options: Options) -> io::Result<()> {
         max_connections: options.max_connections,
         verbose: options.verbose,
         again: Vec::new(),
+        next_deadline: None,
+        deadline_checked: Instant::ZERO,
+        lingering: Vec::new(),
         read_buf: vec![0; READ_SIZE].into_boxed_slice(),
         tx_buf: BytesMut::with_capacity(READ_SIZE),
     };
@@ -311,29 +349,30 @@ impl Server {
             for index in std::mem::take(&mut self.again) {
                 self.read(now, index);
             }
-            if self.broker.poll_timeout().is_some_and(|t| t <= now) {
+            let due = self.next_deadline.is_some_and(|t| t <= now);
+            if due {
                 self.broker.handle_timeout(now);
+            }
+            if due || now >= self.deadline_checked + TIMER_CHECK {
+                self.next_deadline = self.broker.poll_timeout();
+                self.deadline_checked = now;
             }
             self.linger(now);
             self.settle(now);
         }
     }
 
-    /// How long to wait for sockets: until the broker's next deadline or a lingering
-    /// connection's; not at all when a socket has more to read.
+    /// How long to wait for sockets: until the broker's next deadline, the next look at it,
+    /// or a lingering connection's end; not at all when a socket has more to read.
     fn timeout(&self) -> Option<Duration> {
         if !self.again.is_empty() {
             return Some(Duration::ZERO);
         }
-        let lingering = self
-            .clients
-            .iter()
-            .flatten()
-            .filter_map(|c| Some(c.ended_at? + LINGER));
+        let lingering = self.lingering.iter().map(|(at, _)| *at);
         let next = self
-            .broker
-            .poll_timeout()
+            .next_deadline
             .into_iter()
+            .chain([self.deadline_checked + TIMER_CHECK])
             .chain(lingering)
             .min()?;
         let now = self.clock.now();
@@ -386,8 +425,9 @@ impl Server {
                 writable: true,
                 ready: false,
                 stalled: false,
-                ended_at: None,
+                ended: false,
                 close_when_written: false,
+                draining: false,
             });
             self.live += 1;
             eprintln!("{id} {peer} accepted");
@@ -400,12 +440,14 @@ impl Server {
             let Some(c) = self.clients.get_mut(index).and_then(Option::as_mut) else {
                 return;
             };
-            if !self.broker.session(c.id).is_some_and(|s| s.wants_read()) {
+            if !c.draining && !self.broker.session(c.id).is_some_and(|s| s.wants_read()) {
                 c.stalled = true;
                 return;
             }
             match c.stream.read(&mut self.read_buf) {
+                Ok(0) if c.draining => return self.close(now, index, "closed by the broker"),
                 Ok(0) => return self.close(now, index, "closed by the client"),
+                Ok(_) if c.draining => {}
                 Ok(n) => {
                     c.rx.extend_from_slice(&self.read_buf[..n]);
                     let before = self.verbose.then(|| c.rx.clone());
@@ -447,7 +489,7 @@ impl Server {
             }
         }
         if c.close_when_written {
-            return self.close(now, index, "closed by the broker");
+            return self.shut_down(now, index);
         }
         if c.ready || c.stalled {
             self.send(now, index);
@@ -533,16 +575,18 @@ impl Server {
             } => {
                 let who = client_id.map_or_else(|| "before CONNECT".into(), |id| format!("{id:?}"));
                 eprintln!("{conn} disconnected: client {who}: {error}");
-                if let Some(c) = self.client_mut(conn) {
-                    c.ended_at.get_or_insert(now);
+                if let Some(c) = self.client_mut(conn)
+                    && !c.ended
+                {
+                    c.ended = true;
+                    self.lingering.push((now + LINGER, conn));
                 }
             }
             BrokerEvent::Close { conn } => {
                 if let Some(c) = self.client_mut(conn) {
-                    c.ended_at.get_or_insert(now);
                     c.close_when_written = true;
                     if c.tx.is_empty() {
-                        self.close(now, conn.index() as usize, "closed by the broker");
+                        self.shut_down(now, conn.index() as usize);
                     }
                 }
             }
@@ -552,20 +596,38 @@ impl Server {
 
     /// Closes the connections whose last bytes took longer than [`LINGER`].
     fn linger(&mut self, now: Instant) {
-        let late: Vec<usize> = self
-            .clients
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| {
-                c.as_ref()
-                    .and_then(|c| c.ended_at)
-                    .is_some_and(|at| at + LINGER <= now)
-            })
-            .map(|(i, _)| i)
-            .collect();
-        for index in late {
-            self.close(now, index, "its last bytes were not read in time");
+        if self.lingering.first().is_none_or(|(at, _)| *at > now) {
+            return;
         }
+        let (late, waiting) = std::mem::take(&mut self.lingering)
+            .into_iter()
+            .partition(|(at, _)| *at <= now);
+        self.lingering = waiting;
+        for (_, id) in late {
+            if self.client_mut(id).is_some() {
+                self.close(
+                    now,
+                    id.index() as usize,
+                    "its last bytes were not read in time",
+                );
+            }
+        }
+    }
+
+    /// The broker's last bytes are written: shuts the write side down and drains the rest
+    /// (closed when the client closes too, or [`LINGER`] after the broker ended it).
+    fn shut_down(&mut self, now: Instant, index: usize) {
+        let Some(c) = self.clients.get_mut(index).and_then(Option::as_mut) else {
+            return;
+        };
+        if c.draining {
+            return;
+        }
+        c.draining = true;
+        if c.stream.shutdown(std::net::Shutdown::Write).is_err() {
+            return self.close(now, index, "closed by the broker");
+        }
+        self.read(now, index);
     }
 
     fn client_mut(&mut self, id: ConnId) -> Option<&mut Client> {
