@@ -67,8 +67,8 @@ usage: broker [--port PORT] [--bind ADDRESS] [--acl-file FILE] [--max-connection
   --max-connections N   connections at once, at most (default: no limit); more are closed
                         as soon as they are accepted
   --receive-maximum N   QoS 1 and 2 messages a client may have unacknowledged at once
-                        (announced to 5.0 clients; exceeding it ends the connection with
-                        0x93; default 65535)
+                        (announced to 5.0 clients, who are disconnected with 0x93 for more;
+                        3.1 and 3.1.1 clients are not limited; default 100)
   --max-queued N        messages waiting for one client, at most (default 100000; also at
                         most 16 MiB of them): beyond, its oldest QoS 0 message is dropped,
                         or, with none, it is disconnected (0x97)
@@ -129,7 +129,10 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
     let mut bind: IpAddr = [127, 0, 0, 1].into();
     let mut acl = None;
     let mut max_connections = usize::MAX;
-    let mut receive_maximum = u16::MAX;
+    // Mosquitto announces 20. A bound of this order keeps a QoS 1/2 publisher from running
+    // far ahead of what is delivered: against 65,535, the load generator's QoS 1 run kept
+    // about as many messages per second and its p99 latency was four times as long.
+    let mut receive_maximum = 100;
     let mut max_queued = 100_000;
     let mut verbose = false;
     let mut args = args.iter();
