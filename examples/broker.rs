@@ -15,8 +15,8 @@
 //! FILTER`, `user NAME` sections, `pattern` lines with `%c` and `%u`; see
 //! `mqtt_wire::broker::acl`): a PUBLISH to a topic the client may not write is dropped (QoS 1
 //! and 2: acknowledged with 0x87 on 5.0), a SUBSCRIBE to a filter it may not read is refused in
-//! SUBACK (0x87; 0x80 on 3.1.1), and every delivery is checked against the subscriber's read
-//! rights.
+//! SUBACK (0x87; 0x80 on 3.1 and 3.1.1), and every delivery is checked against the
+//! subscriber's read rights.
 //!
 //! # The I/O loop
 //!
