@@ -1148,3 +1148,106 @@ fn a_server_message_keeps_its_qos() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].qos.qos(), QoS::AtLeastOnce);
 }
+
+/// `poll_ready` names the connections with output without taking their bytes, once each until
+/// they have more; `transmit` takes them when the I/O layer can write them. A connection whose
+/// bytes are left where they are keeps receiving (its session queues), and another one is not
+/// held up by it.
+#[test]
+fn poll_ready_names_connections_and_leaves_their_bytes_to_transmit() {
+    use mqtt_wire::BytesMut;
+    use mqtt_wire::broker::Broker;
+    use mqtt_wire::session::Instant;
+
+    let now = Instant::ZERO;
+    let mut b = Broker::new(BrokerConfig::default());
+    let ready = |b: &mut Broker| {
+        let mut ids = Vec::new();
+        while let Some(id) = b.poll_ready() {
+            ids.push(id);
+        }
+        ids.sort();
+        ids
+    };
+    // Two 3.1.1 clients, "c1" and "c2".
+    let pubr = b.open(now, None);
+    b.handle_input(
+        now,
+        pubr,
+        &mut BytesMut::from(&b"\x10\x0e\x00\x04MQTT\x04\x02\x00\x3c\x00\x02c1"[..]),
+    );
+    let sub = b.open(now, None);
+    b.handle_input(
+        now,
+        sub,
+        &mut BytesMut::from(&b"\x10\x0e\x00\x04MQTT\x04\x02\x00\x3c\x00\x02c2"[..]),
+    );
+    assert_eq!(ready(&mut b), vec![pubr, sub]);
+    assert_eq!(ready(&mut b), vec![], "each once");
+    // The bytes are still there: poll_transmit has nothing queued, transmit takes them.
+    let mut tx = BytesMut::new();
+    assert_eq!(b.poll_transmit(now, &mut tx), None);
+    assert_eq!(b.transmit(now, pubr, &mut tx), 4);
+    assert_eq!(&tx[..], b"\x20\x02\x00\x00");
+    // c2 subscribes to "t" at QoS 0 without its CONNACK taken yet.
+    b.handle_input(
+        now,
+        sub,
+        &mut BytesMut::from(&b"\x82\x06\x00\x01\x00\x01t\x00"[..]),
+    );
+    assert_eq!(ready(&mut b), vec![sub]);
+    // c1 publishes "x" to "t" twice: only c2 has new output.
+    for _ in 0..2 {
+        b.handle_input(now, pubr, &mut BytesMut::from(&b"\x30\x04\x00\x01tx"[..]));
+    }
+    assert_eq!(ready(&mut b), vec![pubr, sub]);
+    tx.clear();
+    assert_eq!(
+        b.transmit(now, pubr, &mut tx),
+        0,
+        "a QoS 0 publisher gets nothing"
+    );
+    assert_eq!(b.transmit(now, sub, &mut tx), 4 + 5 + 2 * 6);
+    assert_eq!(
+        &tx[..],
+        b"\x20\x02\x00\x00\x90\x03\x00\x01\x00\x30\x04\x00\x01tx\x30\x04\x00\x01tx"
+    );
+    // Transmitted directly, its stale place in the ready list is skipped.
+    assert_eq!(ready(&mut b), vec![]);
+}
+
+/// §3.1.4: a client need not wait for CONNACK. A CONNECT and a SUBSCRIBE in one read are both
+/// answered, without more bytes to come.
+#[test]
+fn packets_behind_the_connect_in_one_read_are_handled_at_once() {
+    use mqtt_wire::BytesMut;
+    use mqtt_wire::broker::Broker;
+    use mqtt_wire::session::Instant;
+
+    for (connect, suback) in [
+        (
+            &b"\x10\x0e\x00\x04MQTT\x04\x02\x00\x3c\x00\x02c1"[..],
+            &b"\x90\x03\x00\x01\x00"[..],
+        ),
+        (
+            &b"\x10\x0f\x00\x04MQTT\x05\x02\x00\x3c\x00\x00\x02c1"[..],
+            &b"\x90\x04\x00\x01\x00\x00"[..],
+        ),
+    ] {
+        let now = Instant::ZERO;
+        let mut b = Broker::new(BrokerConfig::default());
+        let conn = b.open(now, None);
+        let mut rx = BytesMut::from(connect);
+        let subscribe: &[u8] = if connect[8] == 5 {
+            b"\x82\x07\x00\x01\x00\x00\x01t\x00"
+        } else {
+            b"\x82\x06\x00\x01\x00\x01t\x00"
+        };
+        rx.extend_from_slice(subscribe);
+        b.handle_input(now, conn, &mut rx);
+        assert!(rx.is_empty());
+        let mut tx = BytesMut::new();
+        assert_eq!(b.poll_transmit(now, &mut tx), Some(conn));
+        assert!(tx.ends_with(suback), "{:x?}", &tx[..]);
+    }
+}

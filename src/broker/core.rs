@@ -334,15 +334,24 @@ impl<P: Policy> Broker<P> {
     /// `rx` too. Unknown or closed connections: `rx` is cleared.
     pub fn handle_input(&mut self, now: Instant, conn: ConnId, rx: &mut BytesMut) {
         let now = self.advance(now);
-        let Some(c) = self.conn_mut(conn) else {
-            rx.clear();
-            return;
-        };
-        let before = rx.len();
-        c.server.handle_input(now, rx);
-        self.stats.bytes_in += (before - rx.len()) as u64;
-        self.process(conn);
-        self.touch(conn);
+        loop {
+            let Some(c) = self.conn_mut(conn) else {
+                rx.clear();
+                return;
+            };
+            let before = rx.len();
+            c.server.handle_input(now, rx);
+            let taken = before - rx.len();
+            self.stats.bytes_in += taken as u64;
+            self.process(conn);
+            self.touch(conn);
+            // The session stops reading at a CONNECT until it is decided, which `process` just
+            // did; a client need not wait for CONNACK before it sends more (§3.1.4), so the
+            // bytes behind the CONNECT are handled now rather than when more arrive.
+            if taken == 0 || rx.is_empty() {
+                return;
+            }
+        }
     }
 
     /// `conn`'s transport closed (after a [`BrokerEvent::Close`], or on its own): its session
@@ -380,6 +389,26 @@ impl<P: Policy> Broker<P> {
     pub fn transmit(&mut self, now: Instant, conn: ConnId, tx: &mut BytesMut) -> usize {
         let now = self.advance(now);
         self.transmit_inner(now, conn, tx)
+    }
+
+    /// The next connection that may have bytes owed to it, without taking them: for an I/O
+    /// layer that pulls a connection's bytes with [`transmit`](Self::transmit) only when its
+    /// socket can take them, so that what a slow reader cannot take yet stays in its session
+    /// (bounded by the queue limits, QoS 0 dropped first) instead of in the I/O layer's
+    /// buffers. Each connection is reported once until it has new output. Call until `None`
+    /// after every input, as [`poll_transmit`](Self::poll_transmit), which it replaces.
+    pub fn poll_ready(&mut self) -> Option<ConnId> {
+        while let Some(id) = self.dirty.pop_front() {
+            // An entry whose connection was transmitted to directly since it was queued is
+            // stale.
+            if let Some(c) = self.conn_mut(id)
+                && c.dirty
+            {
+                c.dirty = false;
+                return Some(id);
+            }
+        }
+        None
     }
 
     fn transmit_inner(&mut self, now: Instant, id: ConnId, tx: &mut BytesMut) -> usize {

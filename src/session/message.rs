@@ -121,9 +121,11 @@ fn qos_pid(qos: QoS, pid: Option<crate::PacketId>) -> QosPid {
 pub struct PublishId(pub(crate) u64);
 
 impl PublishId {
-    /// The smallest id.
+    /// The smallest id (the broker's range scans over a session's flows).
+    #[cfg(feature = "broker")]
     pub(crate) const MIN: PublishId = PublishId(0);
     /// The largest id.
+    #[cfg(feature = "broker")]
     pub(crate) const MAX: PublishId = PublishId(u64::MAX);
 
     /// The number: 0 for the first message a session was given, then 1, 2, ...

@@ -136,6 +136,7 @@ mod time;
 pub use client::{AliasPolicy, ClientConfig, ClientEvent, ClientSession, Negotiated};
 pub use error::{CommandError, ConnectionError, PublishError, PublishFailure, StateError};
 pub use message::{AckMode, AckToken, Message, PublishId};
+#[cfg(feature = "broker")]
 pub(crate) use server::will_message;
 pub use server::{
     Accept, ClientLimits, ServerConfig, ServerEvent, ServerSession, SessionState, WillAction,

@@ -10,8 +10,8 @@
 //! (export, every link dropped, import), client restarts (export/import of the client state).
 //!
 //! Checked during the run, by a monitor that decodes both directions of every link with the
-//! codec alone ([`monitor`]): whole valid packets; CONNECT and CONNACK first; nothing after
-//! DISCONNECT; packet identifiers never reused while in flight; Receive Maximum, Maximum Packet
+//! codec alone (`src/sim/monitor.rs`): whole valid packets; CONNECT and CONNACK first; nothing
+//! after DISCONNECT; packet identifiers never reused while in flight; Receive Maximum, Maximum Packet
 //! Size and Topic Alias Maximum obeyed both ways; aliases set before used on the same link;
 //! PUBACKs in order; no client silent for longer than its keep alive; after `handle_timeout`
 //! no deadline left at or before now; Session Present 1 on every reconnection of a client whose

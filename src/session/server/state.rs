@@ -115,7 +115,8 @@ impl SessionState {
 
     /// The messages of a session that ends, each with whether another client may get it
     /// instead: queued ones and QoS 1 ones in flight may; a QoS 2 message in flight may not
-    /// ([MQTT-4.8.2-5]: its delivery had started).
+    /// ([MQTT-4.8.2-5]: its delivery had started). Used by the broker core's shared groups.
+    #[cfg(feature = "broker")]
     pub(crate) fn into_messages(self) -> impl Iterator<Item = (PublishId, Message, bool)> {
         let inflight = self
             .out
