@@ -388,14 +388,25 @@ const IDENTIFIER_SETS: usize = 1024;
 
 /// `properties` with the Subscription Identifiers `ids` ([MQTT-3.3.4-3], [MQTT-3.3.4-4]); when
 /// `properties` is empty, from `sets`.
+#[inline]
 fn with_identifiers(
     sets: &mut IdentifierSets,
     properties: &PublishProperties,
     ids: &[u32],
 ) -> PublishProperties {
+    // Most copies carry no identifier: only a reference count, inline.
     if ids.is_empty() {
         return properties.clone();
     }
+    identifier_set(sets, properties, ids)
+}
+
+/// [`with_identifiers`] for a non-empty `ids`.
+fn identifier_set(
+    sets: &mut IdentifierSets,
+    properties: &PublishProperties,
+    ids: &[u32],
+) -> PublishProperties {
     let build = || {
         properties
             .edit()
