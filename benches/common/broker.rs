@@ -53,17 +53,22 @@ fn filter(s: String) -> TopicFilter {
     TopicFilter::try_from(s).expect("valid filter")
 }
 
-/// The 100,000 subscriptions described in the module documentation.
-pub fn subscription_tree() -> SubscriptionTree<u32> {
-    let mut tree = SubscriptionTree::new();
+/// The 100,000 subscriptions described in the module documentation: subscriber key, filter,
+/// options and Subscription Identifier, in insertion order.
+pub fn subscriptions() -> Vec<(u32, TopicFilter, SubscriptionOptions, Option<u32>)> {
+    let mut out = Vec::with_capacity(100_000);
     let qos1 = SubscriptionOptions::qos(QoS::AtLeastOnce);
     let qos0 = SubscriptionOptions::qos(QoS::AtMostOnce);
     let mut key = 0u32;
     for b in 0..BUILDINGS {
         for f in 0..FLOORS {
             for _ in 0..5 {
-                let t = filter(format!("building/{b}/floor/{f}/sensor/#"));
-                tree.insert(key, t, qos1, Some(1));
+                out.push((
+                    key,
+                    filter(format!("building/{b}/floor/{f}/sensor/#")),
+                    qos1,
+                    Some(1),
+                ));
                 key += 1;
             }
         }
@@ -71,33 +76,52 @@ pub fn subscription_tree() -> SubscriptionTree<u32> {
     let dashboards = key;
     for s in 0..SENSORS {
         for _ in 0..10 {
-            let t = filter(format!("building/+/floor/+/sensor/{s}"));
-            tree.insert(key, t, qos0, Some(2));
+            out.push((
+                key,
+                filter(format!("building/+/floor/+/sensor/{s}")),
+                qos0,
+                Some(2),
+            ));
             key += 1;
         }
     }
     for b in 0..BUILDINGS {
         for w in 0..10 {
-            let t = filter(format!("$share/workers{w}/building/{b}/#"));
-            tree.insert(key, t, qos1, None);
+            out.push((
+                key,
+                filter(format!("$share/workers{w}/building/{b}/#")),
+                qos1,
+                None,
+            ));
             key += 1;
         }
     }
     let mut rng = Rng::new(7);
     let mut exact = 0;
+    let mut seen = std::collections::HashSet::new();
     while exact < 84_000 {
         let (b, f, s) = (rng.below(BUILDINGS), rng.below(FLOORS), rng.below(SENSORS));
-        let t = filter(format!("building/{b}/floor/{f}/sensor/{s}"));
+        let t = format!("building/{b}/floor/{f}/sensor/{s}");
         // Every fifth exact subscription belongs to a dashboard's subscriber.
         let subscriber = if exact % 5 == 0 {
             rng.below(dashboards)
         } else {
             key
         };
-        if tree.insert(subscriber, t, qos0, None).is_none() {
+        if seen.insert((subscriber, t.clone())) {
+            out.push((subscriber, filter(t), qos0, None));
             exact += 1;
             key += 1;
         }
+    }
+    out
+}
+
+/// The 100,000 subscriptions of [`subscriptions`] in a tree.
+pub fn subscription_tree() -> SubscriptionTree<u32> {
+    let mut tree = SubscriptionTree::new();
+    for (key, filter, options, identifier) in subscriptions() {
+        tree.insert(key, filter, options, identifier);
     }
     assert_eq!(tree.len(), 100_000);
     tree

@@ -202,6 +202,8 @@ pub struct Broker<P: Policy = AllowAll> {
     pub(crate) expiries: BTreeSet<(Instant, SessionKey)>,
     pub(crate) events: VecDeque<BrokerEvent>,
     pub(crate) stats: BrokerStats,
+    /// Property sets of Subscription Identifiers alone, built once (see `route.rs`).
+    pub(crate) identifier_sets: super::route::IdentifierSets,
 }
 
 impl<P: Policy> core::fmt::Debug for Broker<P> {
@@ -244,6 +246,7 @@ impl<P: Policy> Broker<P> {
             expiries: BTreeSet::new(),
             events: VecDeque::new(),
             stats: BrokerStats::default(),
+            identifier_sets: BTreeMap::new(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Routing: PUBLISH to every matching subscription, SUBSCRIBE with its retained messages,
 //! UNSUBSCRIBE.
 
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use super::core::{Broker, ConnId, SessionKey};
@@ -68,7 +69,11 @@ impl<P: Policy> Broker<P> {
                 // [MQTT-3.3.1-12] / [MQTT-3.3.1-13]: RETAIN is kept only with Retain As
                 // Published; otherwise a forwarded message has RETAIN 0.
                 retain: publish.retain && d.retain_as_published,
-                properties: with_identifiers(&properties, d.subscription_identifiers),
+                properties: with_identifiers(
+                    &mut self.identifier_sets,
+                    &properties,
+                    d.subscription_identifiers,
+                ),
             };
             copies += usize::from(self.deliver(d.subscriber, message).is_some());
         }
@@ -124,7 +129,7 @@ impl<P: Policy> Broker<P> {
         let message = Message {
             qos: message.qos.min(m.options.qos),
             retain: message.retain && m.options.retain_as_published,
-            properties: with_identifiers(&message.properties, ids),
+            properties: with_identifiers(&mut self.identifier_sets, &message.properties, ids),
             ..message
         };
         let qos = message.qos;
@@ -322,7 +327,7 @@ impl<P: Policy> Broker<P> {
                 payload: m.payload.clone(),
                 qos: m.qos.min(options.qos),
                 retain: true,
-                properties: with_identifiers(&properties, ids),
+                properties: with_identifiers(&mut self.identifier_sets, &properties, ids),
             });
         }
         for topic in expired {
@@ -373,14 +378,102 @@ fn forwarded(properties: &PublishProperties) -> PublishProperties {
         .unwrap_or_default()
 }
 
-/// `properties` with the Subscription Identifiers `ids` ([MQTT-3.3.4-3], [MQTT-3.3.4-4]).
-fn with_identifiers(properties: &PublishProperties, ids: &[u32]) -> PublishProperties {
+/// Property sets that hold only Subscription Identifiers, by identifiers. A message published
+/// without properties carries exactly its subscription's identifiers to a subscriber, the same
+/// set for every message: it is built once and shared, not allocated per copy.
+pub(crate) type IdentifierSets = BTreeMap<Vec<u32>, PublishProperties>;
+
+/// The most sets an [`IdentifierSets`] keeps; when full it starts over.
+const IDENTIFIER_SETS: usize = 1024;
+
+/// `properties` with the Subscription Identifiers `ids` ([MQTT-3.3.4-3], [MQTT-3.3.4-4]); when
+/// `properties` is empty, from `sets`.
+#[inline]
+fn with_identifiers(
+    sets: &mut IdentifierSets,
+    properties: &PublishProperties,
+    ids: &[u32],
+) -> PublishProperties {
+    // Most copies carry no identifier: only a reference count, inline.
     if ids.is_empty() {
         return properties.clone();
     }
-    properties
-        .edit()
-        .subscription_identifiers(ids)
-        .build()
-        .unwrap_or_else(|_| properties.clone())
+    identifier_set(sets, properties, ids)
+}
+
+/// [`with_identifiers`] for a non-empty `ids`.
+fn identifier_set(
+    sets: &mut IdentifierSets,
+    properties: &PublishProperties,
+    ids: &[u32],
+) -> PublishProperties {
+    let build = || {
+        properties
+            .edit()
+            .subscription_identifiers(ids)
+            .build()
+            .unwrap_or_else(|_| properties.clone())
+    };
+    if !properties.is_empty() {
+        return build();
+    }
+    if let Some(set) = sets.get(ids) {
+        return set.clone();
+    }
+    let set = build();
+    if sets.len() >= IDENTIFIER_SETS {
+        sets.clear();
+    }
+    sets.insert(ids.to_vec(), set.clone());
+    set
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ByteString;
+
+    #[test]
+    fn identifier_sets_are_shared_and_carry_each_subscriptions_identifiers_mqtt_3_3_4_3() {
+        let mut sets = IdentifierSets::new();
+        let empty = PublishProperties::default();
+        let ids = |p: &PublishProperties| p.subscription_identifiers().collect::<Vec<_>>();
+        let first = with_identifiers(&mut sets, &empty, &[7]);
+        assert_eq!(ids(&first), [7]);
+        // The same identifiers again: the stored set, the same bytes.
+        let again = with_identifiers(&mut sets, &empty, &[7]);
+        assert_eq!(again.as_bytes().as_ptr(), first.as_bytes().as_ptr());
+        assert_eq!(ids(&with_identifiers(&mut sets, &empty, &[7, 9])), [7, 9]);
+        assert_eq!(sets.len(), 2);
+        // No identifiers: the properties as they are, nothing stored.
+        assert!(with_identifiers(&mut sets, &empty, &[]).is_empty());
+        // Published properties are kept, with the identifiers after them; such a set is built
+        // for the copy and not stored.
+        let mut b = PublishProperties::builder();
+        b.content_type = Some(ByteString::from_static("text/plain"));
+        let published = b.build().unwrap();
+        let forwarded = with_identifiers(&mut sets, &published, &[7]);
+        assert_eq!(forwarded.content_type(), Some("text/plain"));
+        assert_eq!(ids(&forwarded), [7]);
+        assert_eq!(sets.len(), 2);
+    }
+
+    #[test]
+    fn identifier_sets_stay_bounded_mqtt_3_3_4_4() {
+        let mut sets = IdentifierSets::new();
+        let empty = PublishProperties::default();
+        for id in 1..=(IDENTIFIER_SETS as u32 + 10) {
+            let p = with_identifiers(&mut sets, &empty, &[id]);
+            assert_eq!(p.subscription_identifiers().collect::<Vec<_>>(), [id]);
+            assert!(sets.len() <= IDENTIFIER_SETS);
+        }
+        // After starting over, every set is still right.
+        for id in 1..=20 {
+            let p = with_identifiers(&mut sets, &empty, &[id, id + 1]);
+            assert_eq!(
+                p.subscription_identifiers().collect::<Vec<_>>(),
+                [id, id + 1]
+            );
+        }
+    }
 }

@@ -336,8 +336,10 @@ fn levels(path: Option<&str>) -> impl DoubleEndedIterator<Item = &str> {
 
 /// The first level of `rest` and what follows it (`None` when it was the last level).
 fn next_level(rest: &str) -> (&str, Option<&str>) {
-    match rest.split_once('/') {
-        Some((level, after)) => (level, Some(after)),
+    // A plain byte scan: levels are short, and `split_once` sets up a general searcher for
+    // every level. `/` is ASCII, so both sides of it are character boundaries.
+    match rest.bytes().position(|b| b == b'/') {
+        Some(i) => (rest.get(..i).unwrap_or(rest), rest.get(i + 1..)),
         None => (rest, None),
     }
 }
@@ -580,12 +582,18 @@ impl<K: Ord + Copy> SubscriptionTree<K> {
                 continue;
             };
             let wildcards = !(dollar && at == ROOT);
-            if wildcards {
+            // Most places of the walk hold no subscription: the call and its two map walks
+            // are skipped.
+            if wildcards && !node.multi.is_empty() {
                 // `#` matches the parent level too: `a/#` matches `a`.
                 out.collect(&node.multi, publisher);
             }
             match rest {
-                None => out.collect(&node.exact, publisher),
+                None => {
+                    if !node.exact.is_empty() {
+                        out.collect(&node.exact, publisher);
+                    }
+                }
                 Some(rest) => {
                     let (level, after) = next_level(rest);
                     if let Some(&child) = node.literal.get(level) {
