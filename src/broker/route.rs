@@ -115,7 +115,8 @@ impl<P: Policy> Broker<P> {
                     .get(i)
                     .is_some_and(|m| connected(self, m.subscriber))
             })
-            .or((n > 0).then_some(start % n));
+            // Lazily: `start % n` for a group without members would divide by zero.
+            .or_else(|| (n > 0).then(|| start % n));
         let Some(m) = pick.and_then(|i| {
             self.shared_next.insert(group, i + 1);
             members.get(i)
