@@ -1135,6 +1135,36 @@ fn malformed_packet_gets_0x81_and_ends_the_connection() {
     }
 }
 
+/// A malformed packet read in the same buffer as the accepted CONNECT: the CONNACK still goes
+/// first, then (5.0) the DISCONNECT 0x81.
+#[test]
+fn malformed_packet_right_after_connect_still_gets_the_connack_mqtt_3_2_0_1() {
+    for version in VERSIONS {
+        let mut s = ScriptedClient::new(config());
+        // The CONNECT, then a PUBLISH with QoS 3.
+        s.send_connect_then(connect(version, 0), b"\x36\x03\x00\x01t");
+        assert!(matches!(
+            s.events().as_slice(),
+            [ServerEvent::Connect { .. }]
+        ));
+        s.accept(Accept::new());
+        let sent = s.sent();
+        assert!(
+            matches!(sent.first(), Some(Packet::ConnAck(c)) if c.reason_code == ReasonCode::SUCCESS),
+            "{version:?}: {sent:?}"
+        );
+        if version.is_v5() {
+            assert_eq!(
+                sent[1..],
+                [Packet::disconnect_with(ReasonCode::MALFORMED_PACKET)]
+            );
+        } else {
+            assert_eq!(sent.len(), 1, "{sent:?}");
+        }
+        assert!(matches!(closed(&s.events()).0, ConnectionError::Decode(_)));
+    }
+}
+
 fn aliased(topic: &'static str, alias: u16) -> Packet {
     let mut p = client_publish(topic, QosPid::AtMostOnce);
     p.properties = publish_props(|b| b.topic_alias = Some(alias));

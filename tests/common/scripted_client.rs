@@ -61,6 +61,11 @@ impl ScriptedClient {
 
     /// Sends `connect`; from here packets are encoded and decoded in its version.
     pub fn send_connect(&mut self, connect: Connect) {
+        self.send_connect_then(connect, &[]);
+    }
+
+    /// Sends `connect` followed by `bytes` in the same buffer, as one read would bring them.
+    pub fn send_connect_then(&mut self, connect: Connect, bytes: &[u8]) {
         self.version = connect.protocol;
         self.max_packet_size = if connect.protocol.is_v5() {
             connect.properties.maximum_packet_size()
@@ -69,7 +74,9 @@ impl ScriptedClient {
         };
         self.decoder = Decoder::new(connect.protocol).receiving_from(Side::Server);
         self.encoder = Encoder::new(connect.protocol).sending_as(Side::Client);
-        self.feed(Packet::Connect(Box::new(connect)));
+        let mut rx = self.encode(&Packet::Connect(Box::new(connect)));
+        rx.extend_from_slice(bytes);
+        self.feed_bytes(&rx);
     }
 
     /// The bytes the session transmits now.

@@ -357,7 +357,11 @@ impl ServerSession {
         if self.conn.ended {
             return;
         }
-        self.conn.control.clear();
+        // Answers still queued are dropped, but a CONNACK not sent yet stays: the client must
+        // see it before anything else, the DISCONNECT included [MQTT-3.2.0-1].
+        self.conn
+            .control
+            .retain(|packet| matches!(packet, Packet::ConnAck(_)));
         if self.version.is_v5() && self.phase == Phase::Open {
             self.conn.control.push_back(Packet::Disconnect(Disconnect {
                 reason_code: reason,
