@@ -1654,9 +1654,18 @@ fn message_expiry_while_queued_mqtt_3_3_2_5_mqtt_3_3_2_6() {
 /// The queue for a client is bounded (`max_queued`, `max_queued_bytes`): when full, the oldest
 /// queued QoS 0 message makes room (`Dropped` QueueFull); with none left, the new message is
 /// refused as `Blocked`.
+/// A session whose connection ended: messages published now wait for the next connection.
+fn offline(config: ServerConfig) -> ScriptedClient {
+    let mut s = ScriptedClient::new(config);
+    s.establish(lasting_connect(Version::V5), Accept::new());
+    s.close();
+    let _ = s.events();
+    s
+}
+
 #[test]
 fn queue_bounds_drop_the_oldest_qos0_then_block() {
-    let mut s = ScriptedClient::new(config().max_queued(3));
+    let mut s = offline(config().max_queued(3));
     let now = s.t();
     let q0a = s.publish(msg("a", QoS::AtMostOnce));
     s.publish(msg("b", QoS::AtLeastOnce));
@@ -1677,7 +1686,9 @@ fn queue_bounds_drop_the_oldest_qos0_then_block() {
         Err(PublishError::Blocked(refused))
     );
     assert_eq!(s.server.queued(), 3);
-    s.establish(connect(Version::V5, 0), Accept::new());
+    let state = s.server.take_state().expect("the session's state");
+    let mut s = ScriptedClient::new(config());
+    s.establish(lasting_connect(Version::V5), Accept::new().resume(state));
     let sent = s.sent();
     let topics: Vec<_> = publishes(&sent)
         .iter()
@@ -1689,7 +1700,7 @@ fn queue_bounds_drop_the_oldest_qos0_then_block() {
     let size = |m: &Message| m.topic.len() + m.payload.len() + m.properties.as_bytes().len();
     let m = msg("a", QoS::AtMostOnce);
     let per = size(&m);
-    let mut s = ScriptedClient::new(config().max_queued_bytes(per * 2));
+    let mut s = offline(config().max_queued_bytes(per * 2));
     let a = s.publish(m.clone());
     s.publish(msg("b", QoS::AtLeastOnce));
     assert!(s.events().is_empty());
@@ -1706,7 +1717,7 @@ fn queue_bounds_drop_the_oldest_qos0_then_block() {
 /// messages for nothing.
 #[test]
 fn message_larger_than_the_byte_bound_drops_nothing() {
-    let mut s = ScriptedClient::new(config().max_queued_bytes(100));
+    let mut s = offline(config().max_queued_bytes(100));
     s.publish(msg("a", QoS::AtMostOnce));
     s.publish(msg("b", QoS::AtMostOnce));
     let mut big = msg("big", QoS::AtMostOnce);
@@ -2731,11 +2742,27 @@ fn take_state_only_after_an_accepted_connection_ended() {
         )
         .unwrap();
     assert!(s.server.take_state().is_none());
+    let mut s = ScriptedClient::new(config());
+    s.send_connect(lasting_connect(Version::V5));
+    let _ = s.events();
+    // Before the decision the session is not known (it may be resumed): nothing is queued.
+    let now = s.t();
+    assert!(matches!(
+        s.server.publish(now, msg("early", QoS::AtLeastOnce)),
+        Err(PublishError::NotAccepted(m)) if m.topic.as_str() == "early"
+    ));
     let mut s = ScriptedClient::connected(Version::V5, config());
     assert!(s.server.take_state().is_none());
     s.close();
     let state = s.server.take_state().unwrap();
     assert_eq!((state.inflight(), state.queued()), (0, 0));
+    // A message for the session after its state left is handed back, not kept where nothing
+    // would send it.
+    let now = s.t();
+    assert!(matches!(
+        s.server.publish(now, msg("late", QoS::AtLeastOnce)),
+        Err(PublishError::StateTaken(m)) if m.topic.as_str() == "late"
+    ));
 }
 
 /// `export` → `import` → `export` gives the same bytes, and the imported state resumes as the

@@ -97,6 +97,14 @@ pub enum PublishError {
     /// field the encoder refuses.
     #[error("the message cannot be encoded: {0}")]
     Invalid(EncodeError),
+    /// The connection has not been accepted yet: the session it will carry (fresh or resumed)
+    /// is not known until then.
+    #[error("the connection is not accepted yet")]
+    NotAccepted(Message),
+    /// The session's state was taken (`ServerSession::take_state`): it holds no session any
+    /// more, so the message belongs to whatever now holds that state.
+    #[error("the session's state was taken")]
+    StateTaken(Message),
 }
 
 /// A command the session refused. Nothing was queued.

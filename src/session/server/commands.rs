@@ -16,6 +16,9 @@ impl ServerSession {
     /// Queues a message for the client (a delivery from the broker, or a message of the
     /// server's own). Returns the id its `Delivered` (QoS 1/2) or `Dropped` event will carry.
     ///
+    /// Refused (`NotAccepted`) before the connection is accepted, since the session the
+    /// connection carries is only known then, and (`StateTaken`) after `take_state`.
+    ///
     /// The message waits in the session's bounded queue until the connection is open, the
     /// client's Receive Maximum allows ([MQTT-3.3.4-9]) and a packet identifier is free. When
     /// the queue is full (`max_queued` messages or `max_queued_bytes`), the oldest queued QoS 0
@@ -33,6 +36,13 @@ impl ServerSession {
         mut message: Message,
     ) -> Result<PublishId, PublishError> {
         let now = self.advance(now);
+        if self.state_taken {
+            return Err(PublishError::StateTaken(message));
+        }
+        if self.conn.limits.is_none() {
+            // Queued now, the message could be mixed up with a session resumed by `accept`.
+            return Err(PublishError::NotAccepted(message));
+        }
         if message.properties.topic_alias().is_some() {
             return Err(PublishError::Invalid(
                 crate::EncodeError::InvalidPropertyValue(crate::PropertyId::TopicAlias),
