@@ -1251,3 +1251,58 @@ fn packets_behind_the_connect_in_one_read_are_handled_at_once() {
         assert!(tx.ends_with(suback), "{:x?}", &tx[..]);
     }
 }
+
+/// One `poll_timeout` for every connection's timers: the earliest actual deadline, kept exact
+/// as deadlines move later (a packet received), earlier (keep alive replacing the connect
+/// timeout) or go (a closed transport); `handle_timeout` ends exactly the connections due.
+#[test]
+fn poll_timeout_is_the_earliest_connection_deadline_mqtt_3_1_2_22() {
+    use bytes::BytesMut;
+    use mqtt_wire::broker::{Broker, ConnId};
+    use mqtt_wire::session::Instant;
+    let ms = Instant::from_millis;
+    let mut b = Broker::new(BrokerConfig::default());
+    let send = |b: &mut Broker, now: u64, conn: ConnId, packet: Packet| {
+        let mut rx = BytesMut::new();
+        packet.encode(Version::V5, &mut rx).expect("encodes");
+        b.handle_input(ms(now), conn, &mut rx);
+        let mut tx = BytesMut::new();
+        while b.poll_transmit(ms(now), &mut tx).is_some() {}
+        let events: Vec<_> = std::iter::from_fn(|| b.poll_event()).collect();
+        events
+    };
+    // Three connections; the connect timeout (10 s) is the only deadline.
+    let conns: Vec<ConnId> = (0..3).map(|_| b.open(ms(0), None)).collect();
+    assert_eq!(b.poll_timeout(), Some(ms(10_000)));
+    // Keep alive 20 s, 30 s, 2 s: 1.5 x each from the CONNECT; the last moves earlier.
+    for (conn, (id, keep_alive)) in conns.iter().zip([("a", 20), ("b", 30), ("c", 2)]) {
+        let c = Packet::Connect(Box::new(connect(Version::V5, id, true, keep_alive)));
+        send(&mut b, 1_000, *conn, c);
+    }
+    assert_eq!(b.poll_timeout(), Some(ms(4_000)));
+    // c's PINGREQ moves its deadline later; then its transport closes: a's deadline is next.
+    send(&mut b, 3_000, conns[2], Packet::PingReq);
+    assert_eq!(b.poll_timeout(), Some(ms(6_000)));
+    b.handle_transport_closed(ms(3_500), conns[2]);
+    let _: Vec<_> = std::iter::from_fn(|| b.poll_event()).collect();
+    assert_eq!(b.poll_timeout(), Some(ms(31_000)));
+    // a speaks at 30 s (deadline 60 s); b is due at 46 s and is the only one closed then.
+    send(&mut b, 30_000, conns[0], Packet::PingReq);
+    assert_eq!(b.poll_timeout(), Some(ms(46_000)));
+    b.handle_timeout(ms(46_000));
+    let events: Vec<_> = std::iter::from_fn(|| b.poll_event()).collect();
+    let closed: Vec<ConnId> = events
+        .iter()
+        .filter_map(|e| match e {
+            BrokerEvent::Disconnected {
+                conn,
+                error: ConnectionError::KeepAliveTimeout,
+                ..
+            } => Some(*conn),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(closed, [conns[1]], "{events:?}");
+    b.handle_transport_closed(ms(46_000), conns[1]);
+    assert_eq!(b.poll_timeout(), Some(ms(60_000)));
+}

@@ -1,8 +1,9 @@
 //! [`Broker`]: the server sessions of every connection, the sessions of clients that are away,
 //! and everything between them.
 
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 use alloc::vec::Vec;
+use core::cmp::Reverse;
 
 use super::policy::{AllowAll, Identity, Policy};
 use super::stats::BrokerStats;
@@ -120,6 +121,8 @@ pub(crate) struct Conn {
     pub(crate) dirty: bool,
     /// `Close` was reported.
     pub(crate) close_reported: bool,
+    /// The earliest deadline of this connection in the broker's timer heap, if any.
+    pub(crate) timer: Option<Instant>,
 }
 
 pub(crate) struct Slot {
@@ -129,6 +132,14 @@ pub(crate) struct Slot {
 
 /// The connection `id` in `slots` (a free function, so that other fields of the broker stay
 /// borrowable while it is read).
+fn conn_in_mut(slots: &mut [Slot], id: ConnId) -> Option<&mut Conn> {
+    let slot = slots.get_mut(id.index as usize)?;
+    if slot.generation != id.generation {
+        return None;
+    }
+    slot.conn.as_mut()
+}
+
 pub(crate) fn conn_in(slots: &[Slot], id: ConnId) -> Option<&Conn> {
     let slot = slots.get(id.index as usize)?;
     if slot.generation != id.generation {
@@ -184,6 +195,10 @@ pub struct Broker<P: Policy = AllowAll> {
     pub(crate) slots: Vec<Slot>,
     free: Vec<u32>,
     dirty: VecDeque<ConnId>,
+    /// Connection deadlines (handshake, keep alive), earliest first. Entries are not removed
+    /// when a deadline moves later or a connection goes: such stale entries are dropped when
+    /// they reach the top (see `settle_timers`), so a received packet costs no heap update.
+    timers: BinaryHeap<Reverse<(Instant, ConnId)>>,
     pub(crate) sessions: BTreeMap<SessionKey, Session>,
     pub(crate) by_client_id: BTreeMap<ByteString, SessionKey>,
     pub(crate) next_key: u64,
@@ -233,6 +248,7 @@ impl<P: Policy> Broker<P> {
             slots: Vec::new(),
             free: Vec::new(),
             dirty: VecDeque::new(),
+            timers: BinaryHeap::new(),
             sessions: BTreeMap::new(),
             by_client_id: BTreeMap::new(),
             next_key: 0,
@@ -284,9 +300,10 @@ impl<P: Policy> Broker<P> {
             authenticating: None,
             dirty: false,
             close_reported: false,
+            timer: None,
         };
         self.stats.connections += 1;
-        match self.free.pop() {
+        let id = match self.free.pop() {
             Some(index) => {
                 let slot = self.slots.get_mut(index as usize);
                 let generation = slot.map_or(0, |s| {
@@ -306,7 +323,9 @@ impl<P: Policy> Broker<P> {
                     generation: 0,
                 }
             }
-        }
+        };
+        self.arm(id);
+        id
     }
 
     pub(crate) fn conn_mut(&mut self, id: ConnId) -> Option<&mut Conn> {
@@ -319,6 +338,78 @@ impl<P: Policy> Broker<P> {
 
     pub(crate) fn conn(&self, id: ConnId) -> Option<&Conn> {
         conn_in(&self.slots, id)
+    }
+
+    /// Puts `id`'s deadline in the timer heap when it is earlier than the one there (a later
+    /// one waits for the stale entry to reach the top), then settles the top if it is `id`'s:
+    /// only the top's own connection can make the top stale.
+    fn arm(&mut self, id: ConnId) {
+        let Some(c) = self.conn_mut(id) else {
+            return;
+        };
+        let deadline = c.server.poll_timeout();
+        if deadline == c.timer {
+            return;
+        }
+        if let Some(at) = deadline
+            && c.timer.is_none_or(|t| at < t)
+        {
+            c.timer = Some(at);
+            self.timers.push(Reverse((at, id)));
+        }
+        if self
+            .timers
+            .peek()
+            .is_some_and(|Reverse((_, top))| *top == id)
+        {
+            self.settle_timers();
+        }
+    }
+
+    /// Drops stale entries from the top of the timer heap, so that its top is a connection's
+    /// actual deadline (what `poll_timeout` reports): an entry of a connection that is gone,
+    /// or whose deadline moved later (the later deadline is pushed in its place). The heap is
+    /// rebuilt when stale entries make up most of it, which bounds it by the connections.
+    fn settle_timers(&mut self) {
+        while let Some(&Reverse((at, id))) = self.timers.peek() {
+            let Some(c) = conn_in_mut(&mut self.slots, id) else {
+                self.timers.pop();
+                continue;
+            };
+            let actual = c.server.poll_timeout();
+            if c.timer == Some(at) && actual == Some(at) {
+                break;
+            }
+            self.timers.pop();
+            if c.timer == Some(at) {
+                c.timer = actual;
+                if let Some(deadline) = actual {
+                    self.timers.push(Reverse((deadline, id)));
+                }
+            }
+        }
+        if self.timers.len() > 64 && self.timers.len() > 2 * self.stats.connections {
+            self.rebuild_timers();
+        }
+    }
+
+    fn rebuild_timers(&mut self) {
+        let mut timers = core::mem::take(&mut self.timers).into_vec();
+        timers.clear();
+        for (index, slot) in self.slots.iter_mut().enumerate() {
+            let Some(c) = slot.conn.as_mut() else {
+                continue;
+            };
+            c.timer = c.server.poll_timeout();
+            if let (Some(at), Ok(index)) = (c.timer, u32::try_from(index)) {
+                let id = ConnId {
+                    index,
+                    generation: slot.generation,
+                };
+                timers.push(Reverse((at, id)));
+            }
+        }
+        self.timers = BinaryHeap::from(timers);
     }
 
     /// Marks `id` as having output for `poll_transmit`.
@@ -348,6 +439,9 @@ impl<P: Policy> Broker<P> {
             self.stats.bytes_in += taken as u64;
             self.process(conn);
             self.touch(conn);
+            // Its own input is what moves a connection's deadlines (the handshake's end, keep
+            // alive); what other connections do can only end it, which leaves a stale entry.
+            self.arm(conn);
             // The session stops reading at a CONNECT until it is decided, which `process` just
             // did; a client need not wait for CONNACK before it sends more (§3.1.4), so the
             // bytes behind the CONNECT are handled now rather than when more arrive.
@@ -372,6 +466,7 @@ impl<P: Policy> Broker<P> {
             self.free.push(conn.index);
             self.stats.connections = self.stats.connections.saturating_sub(1);
         }
+        self.settle_timers();
     }
 
     /// Appends the bytes owed to the next connection that has any and returns it; `None` when
@@ -441,38 +536,29 @@ impl<P: Policy> Broker<P> {
     /// The earliest time [`handle_timeout`](Self::handle_timeout) has work: a connection's
     /// handshake or keep-alive deadline, a will's delay, a session's expiry.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let conns = self
-            .slots
-            .iter()
-            .filter_map(|s| s.conn.as_ref()?.server.poll_timeout());
+        let conns = self.timers.peek().map(|Reverse((at, _))| *at);
         let wills = self.wills.keys().next().map(|(t, _)| *t);
         let expiries = self.expiries.iter().next().map(|(t, _)| *t);
-        conns.chain(wills).chain(expiries).min()
+        [conns, wills, expiries].into_iter().flatten().min()
     }
 
     /// Runs what is due at `now`: handshake and keep-alive timeouts, delayed wills, session
     /// expiry.
     pub fn handle_timeout(&mut self, now: Instant) {
         let now = self.advance(now);
-        let due: Vec<ConnId> = self
-            .slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| {
-                let c = s.conn.as_ref()?;
-                c.server.poll_timeout().filter(|t| *t <= now)?;
-                Some(ConnId {
-                    index: u32::try_from(i).ok()?,
-                    generation: s.generation,
-                })
-            })
-            .collect();
-        for id in due {
+        self.settle_timers();
+        while let Some(&Reverse((at, id))) = self.timers.peek() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
             if let Some(c) = self.conn_mut(id) {
+                c.timer = None;
                 c.server.handle_timeout(now);
             }
             self.process(id);
             self.touch(id);
+            self.arm(id);
         }
         while let Some(&(at, key)) = self.wills.keys().next() {
             if at > now {
