@@ -534,7 +534,10 @@ impl<P: Policy> Broker<P> {
     }
 
     /// The earliest time [`handle_timeout`](Self::handle_timeout) has work: a connection's
-    /// handshake or keep-alive deadline, a will's delay, a session's expiry.
+    /// handshake or keep-alive deadline, a will's delay, a session's expiry. Constant time:
+    /// connection deadlines are kept in a heap. It is never later than the work it stands
+    /// for; it can be earlier when a connection was ended by another's action (a takeover)
+    /// and not yet closed, and `handle_timeout` then has nothing to do but move on.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let conns = self.timers.peek().map(|Reverse((at, _))| *at);
         let wills = self.wills.keys().next().map(|(t, _)| *t);
