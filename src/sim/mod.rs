@@ -281,9 +281,10 @@ impl<'s> Sim<'s> {
         self
     }
 
-    fn note(&mut self, what: String) {
+    /// Logs a line of the traced message's story; `what` is only formatted when tracing.
+    fn note(&mut self, what: impl FnOnce() -> String) {
         if self.watch.is_some() {
-            let line = format!("{:>8} ms  {what}", self.now);
+            let line = format!("{:>8} ms  {}", self.now, what());
             self.log.push(line);
         }
     }
@@ -399,7 +400,7 @@ impl<'s> Sim<'s> {
                 self.report.faults[6] += 1;
                 self.clients[s].paused_until = self.now + 1_000 + self.pick(20_000);
                 let until = self.clients[s].paused_until;
-                self.note(format!("c{s} stops reading until {until}"));
+                self.note(|| format!("c{s} stops reading until {until}"));
             }
             86 => {
                 self.report.faults[5] += 1;
@@ -472,7 +473,7 @@ impl<'s> Sim<'s> {
         self.active.push(l);
         self.links[l].monitor.watch = watch;
         self.clients[i].link = Some(l);
-        self.note(format!("c{i} connects on link {l}"));
+        self.note(|| format!("c{i} connects on link {l}"));
         Ok(())
     }
 
@@ -499,7 +500,7 @@ impl<'s> Sim<'s> {
         if c.session.publish(now, message).is_ok() {
             c.next_seq += 1;
             if self.watch == Some((p, seq)) {
-                self.note(format!("c{p} publishes it at {qos:?} on {}", TOPICS[topic]));
+                self.note(|| format!("c{p} publishes it at {qos:?} on {}", TOPICS[topic]));
             }
             self.report.published += 1;
             self.sent.insert((p, seq), Sent { topic, qos, retain });
@@ -523,9 +524,9 @@ impl<'s> Sim<'s> {
         let client_side = both || self.pick(2) == 0;
         let broker_side = both || !client_side;
         self.report.faults[usize::from(!both)] += 1;
-        self.note(format!(
-            "cut link {l} (client side {client_side}, broker side {broker_side})"
-        ));
+        self.note(|| {
+            format!("cut link {l} (client side {client_side}, broker side {broker_side})")
+        });
         let link = &mut self.links[l];
         link.c2s.clear();
         link.s2c.clear();
@@ -544,7 +545,7 @@ impl<'s> Sim<'s> {
     }
 
     fn restart_broker(&mut self) -> Result<(), String> {
-        self.note("broker restart".into());
+        self.note(|| "broker restart".into());
         let now = self.t();
         let state = self.broker.export(now);
         self.broker = Broker::import(self.broker_config.clone(), &state, now)
@@ -565,7 +566,7 @@ impl<'s> Sim<'s> {
     }
 
     fn restart_client(&mut self, i: usize) -> Result<(), String> {
-        self.note(format!("c{i} restarts"));
+        self.note(|| format!("c{i} restarts"));
         let now = self.t();
         if let Some(l) = self.clients[i].link.take() {
             self.links[l].client_open = false;
@@ -719,7 +720,7 @@ impl<'s> Sim<'s> {
                     let p = u64::from_be_bytes(payload[..8].try_into().unwrap_or_default());
                     let seq = u64::from_be_bytes(payload[8..].try_into().unwrap_or_default());
                     if self.watch == Some((p as usize, seq)) {
-                        self.note(format!("c{i} received it at {:?}", publish.qos));
+                        self.note(|| format!("c{i} received it at {:?}", publish.qos));
                     }
                     if i == 0 && p == 0 {
                         // [MQTT-3.8.3-3]: No Local keeps c0's own messages from it.
