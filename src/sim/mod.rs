@@ -45,8 +45,8 @@ use crate::session::{
     ClientConfig, ClientEvent, ClientSession, Instant, Message, ServerConfig, Status,
 };
 use crate::{
-    Bytes, BytesMut, Connect, ConnectProperties, QoS, SubscribeFilters, SubscriptionOptions,
-    TopicFilter, TopicName, Version, Will,
+    Bytes, BytesMut, Connect, ConnectProperties, PublishProperties, QoS, SubscribeFilters,
+    SubscriptionOptions, TopicFilter, TopicName, Version, Will,
 };
 
 /// Where the simulation takes its choices from: a seeded generator, or a fuzzer's bytes.
@@ -101,8 +101,9 @@ pub struct Report {
     /// Steps taken before the faults stopped.
     pub steps: usize,
     /// Faults injected, by kind: cuts seen by both sides, half-open cuts, reconnections over an
-    /// open link, broker restarts, client restarts, time jumps.
-    pub faults: [u64; 7],
+    /// open link, broker restarts, client restarts, time jumps, slow consumers, messages with a
+    /// Message Expiry Interval.
+    pub faults: [u64; 8],
     /// Messages published (accepted by the publisher's session).
     pub published: u64,
     /// Messages received by subscribers (copies).
@@ -114,7 +115,7 @@ pub struct Report {
 }
 
 /// Fault kinds, indexes into [`Report::faults`].
-pub const FAULTS: [&str; 7] = [
+pub const FAULTS: [&str; 8] = [
     "cut",
     "half-open",
     "reconnect over an open link",
@@ -122,6 +123,7 @@ pub const FAULTS: [&str; 7] = [
     "client restart",
     "time jump",
     "slow consumer",
+    "message expiry",
 ];
 
 const TOPICS: [&str; 3] = ["t/a", "t/b", "t/c"];
@@ -181,6 +183,16 @@ struct Sent {
     topic: usize,
     qos: QoS,
     retain: bool,
+    /// Its Message Expiry Interval (seconds) and the virtual time it runs out at, counted from
+    /// the publish call: no copy may be sent later, and after it the message may be missing.
+    expiry: Option<(u32, u64)>,
+}
+
+impl Sent {
+    /// Whether the message may have expired before `now` (then losing it is right).
+    fn expired_by(&self, now: u64) -> bool {
+        self.expiry.is_some_and(|(_, at)| at <= now)
+    }
 }
 
 /// A run of the simulation.
@@ -491,19 +503,39 @@ impl<'s> Sim<'s> {
         let mut payload = Vec::with_capacity(16);
         payload.extend_from_slice(&(p as u64).to_be_bytes());
         payload.extend_from_slice(&seq.to_be_bytes());
-        let message = Message::new(
+        let mut message = Message::new(
             TopicName::from_static(TOPICS[topic]).map_err(|e| format!("{e}"))?,
             payload,
         )
         .qos(qos)
         .retain(retain);
+        // One 5.0 message in five expires after 1 to 3 s: derived from the sequence number, so
+        // the choices (and the seeds' runs) stay those of the other faults.
+        let expiry = (c.version.is_v5() && seq % 5 == 3).then(|| 1 + (seq / 5 % 3) as u32);
+        if let Some(secs) = expiry {
+            let mut b = PublishProperties::builder();
+            b.message_expiry_interval = Some(secs);
+            message = message.properties(b.build().map_err(|e| format!("{e}"))?);
+        }
         if c.session.publish(now, message).is_ok() {
             c.next_seq += 1;
             if self.watch == Some((p, seq)) {
                 self.note(|| format!("c{p} publishes it at {qos:?} on {}", TOPICS[topic]));
             }
             self.report.published += 1;
-            self.sent.insert((p, seq), Sent { topic, qos, retain });
+            if expiry.is_some() {
+                self.report.faults[7] += 1;
+            }
+            let expiry = expiry.map(|secs| (secs, self.now + u64::from(secs) * 1000));
+            self.sent.insert(
+                (p, seq),
+                Sent {
+                    topic,
+                    qos,
+                    retain,
+                    expiry,
+                },
+            );
         }
         Ok(())
     }
@@ -721,6 +753,21 @@ impl<'s> Sim<'s> {
                     let seq = u64::from_be_bytes(payload[8..].try_into().unwrap_or_default());
                     if self.watch == Some((p as usize, seq)) {
                         self.note(|| format!("c{i} received it at {:?}", publish.qos));
+                    }
+                    // [MQTT-3.3.2-5] / [MQTT-3.3.2-6]: an expiring message is forwarded with
+                    // what is left of its interval, never after it ran out.
+                    if let Some(&Sent {
+                        expiry: Some((secs, _)),
+                        ..
+                    }) = self.sent.get(&(p as usize, seq))
+                        && self.clients[i].version.is_v5()
+                    {
+                        let left = publish.properties.message_expiry_interval();
+                        if !left.is_some_and(|l| (1..=secs).contains(&l)) {
+                            return Err(format!(
+                                "client c{i}: ({p}, {seq}) with Message Expiry Interval {secs} arrived with {left:?}"
+                            ));
+                        }
                     }
                     if i == 0 && p == 0 {
                         // [MQTT-3.8.3-3]: No Local keeps c0's own messages from it.
@@ -1031,6 +1078,9 @@ impl<'s> Sim<'s> {
                 // Both subscriptions (`t/#`, `t/+`) match every topic.
                 let n = seen.get(&(p, seq)).copied().unwrap_or(0);
                 let qos = m.qos.min(sub_qos);
+                if n == 0 && m.expired_by(self.now) {
+                    continue;
+                }
                 match qos {
                     QoS::AtMostOnce if n > 1 => {
                         return Err(format!(
@@ -1071,7 +1121,10 @@ impl<'s> Sim<'s> {
                 let Some(m) = self.sent.get(&(p, seq)) else {
                     return Err(format!("c{s}: a message nobody published ({p}, {seq})"));
                 };
-                if m.qos == QoS::AtMostOnce {
+                // An expiring message is outside the order: its copy at the broker may expire
+                // while its publisher's resend (DUP, after a lost PUBACK) arrives after the
+                // messages that followed it.
+                if m.qos == QoS::AtMostOnce || m.expiry.is_some() {
                     continue;
                 }
                 let key = (p, m.topic, m.qos as u8);
@@ -1105,6 +1158,7 @@ impl<'s> Sim<'s> {
                 return Err(format!("shared message ({p}, {seq}) reached both members"));
             }
             let ok = match m.qos {
+                _ if total == 0 && m.expired_by(self.now) => true,
                 QoS::AtMostOnce => total <= 1,
                 QoS::AtLeastOnce => total >= 1,
                 QoS::ExactlyOnce => total == 1,
