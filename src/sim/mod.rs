@@ -137,6 +137,8 @@ const SUBSCRIBERS: [(usize, QoS); 2] = [(2, QoS::AtLeastOnce), (3, QoS::ExactlyO
 const WILL_CLIENT: usize = 1;
 const WILL_WATCHER: usize = 3;
 const KEEP_ALIVE: u16 = 10;
+/// The will's delay when its client speaks 5.0 (3.1.1 has none).
+const WILL_DELAY_SECS: u32 = 2;
 
 enum Item {
     Bytes(Bytes),
@@ -159,6 +161,18 @@ struct Link {
     broker_rx: BytesMut,
     client_rx: BytesMut,
     monitor: LinkMonitor,
+    /// When the broker accepted the CONNECT (its CONNACK went out), and when the broker's side
+    /// of the connection ended: the will's delay runs from there.
+    accepted_at: Option<u64>,
+    ended_at: Option<u64>,
+}
+
+impl Link {
+    fn broker_ended(&mut self, now: u64) {
+        if self.accepted_at.is_some() && self.ended_at.is_none() {
+            self.ended_at = Some(now);
+        }
+    }
 }
 
 struct Client {
@@ -463,6 +477,11 @@ impl<'s> Sim<'s> {
                 Bytes::from_static(b"will"),
             );
             will.qos = QoS::ExactlyOnce;
+            if c.version.is_v5() {
+                let mut p = crate::WillProperties::builder();
+                p.will_delay_interval = Some(WILL_DELAY_SECS);
+                will.properties = p.build().map_err(|e| format!("{e}"))?;
+            }
             connect.will = Some(will);
         }
         c.session
@@ -479,6 +498,8 @@ impl<'s> Sim<'s> {
             broker_rx: BytesMut::new(),
             client_rx: BytesMut::new(),
             monitor: LinkMonitor::new(),
+            accepted_at: None,
+            ended_at: None,
         });
         let watch = self.watched_payload();
         let l = self.links.len() - 1;
@@ -570,6 +591,7 @@ impl<'s> Sim<'s> {
         }
         if broker_side {
             link.broker_open = false;
+            link.broker_ended(self.now);
             let conn = link.conn;
             self.broker.handle_transport_closed(now, conn);
         }
@@ -589,6 +611,9 @@ impl<'s> Sim<'s> {
                 let c = link.client;
                 self.clients[c].link = None;
                 self.clients[c].session.handle_transport_closed(now);
+            }
+            if link.broker_open {
+                link.broker_ended(self.now);
             }
             link.broker_open = false;
             link.c2s.clear();
@@ -673,6 +698,9 @@ impl<'s> Sim<'s> {
                         .monitor
                         .server_sent(&tx)
                         .map_err(|e| format!("link {l} (client c{}): {e}", self.links[l].client))?;
+                    if self.links[l].monitor.accepted && self.links[l].accepted_at.is_none() {
+                        self.links[l].accepted_at = Some(self.now);
+                    }
                     let bytes = tx.split().freeze();
                     self.queue_chunks(l, false, bytes);
                 }
@@ -680,6 +708,11 @@ impl<'s> Sim<'s> {
             }
             while let Some(event) = self.broker.poll_event() {
                 moved = true;
+                if let BrokerEvent::Disconnected { conn, .. } = event
+                    && let Some(l) = self.link_of(conn)
+                {
+                    self.links[l].broker_ended(self.now);
+                }
                 if let BrokerEvent::Close { conn } = event {
                     self.broker.handle_transport_closed(now, conn);
                     if let Some(l) = self.link_of(conn) {
@@ -886,6 +919,7 @@ impl<'s> Sim<'s> {
                 }
                 Item::Close => {
                     link.broker_open = false;
+                    link.broker_ended(self.now);
                     self.broker.handle_transport_closed(now, conn);
                 }
             }
@@ -1170,18 +1204,44 @@ impl<'s> Sim<'s> {
                 ));
             }
         }
-        // The will: once per connection of its client that the broker accepted and that ended.
-        let accepted = self
+        self.check_wills()
+    }
+
+    /// The will: once per connection of its client that the broker accepted and that ended
+    /// ([MQTT-3.1.2-8]); with a Will Delay Interval (5.0), only when the session was not
+    /// resumed within the delay ([MQTT-3.1.3-9]). A resumption exactly at the delay's end may
+    /// go either way.
+    fn check_wills(&self) -> Result<(), String> {
+        let v5 = self.clients[WILL_CLIENT].version.is_v5();
+        let delay = if v5 {
+            u64::from(WILL_DELAY_SECS) * 1000
+        } else {
+            0
+        };
+        let mut accepted: Vec<&Link> = self
             .links
             .iter()
             .filter(|l| l.client == WILL_CLIENT && l.monitor.accepted)
-            .count() as u64;
-        let open = u64::from(self.clients[WILL_CLIENT].link.is_some());
-        if self.wills != accepted.saturating_sub(open) {
+            .collect();
+        accepted.sort_by_key(|l| l.accepted_at);
+        let (mut least, mut most) = (0u64, 0u64);
+        for (k, link) in accepted.iter().enumerate() {
+            let Some(ended) = link.ended_at else {
+                // Still connected: only the last accepted link can be.
+                continue;
+            };
+            let next = accepted.get(k + 1).and_then(|l| l.accepted_at);
+            match next {
+                _ if delay == 0 => (least, most) = (least + 1, most + 1),
+                Some(at) if at < ended + delay => {}
+                Some(at) if at == ended + delay => most += 1,
+                _ => (least, most) = (least + 1, most + 1),
+            }
+        }
+        if !(least..=most).contains(&self.wills) {
             return Err(format!(
-                "{} wills for {} ended connections of c{WILL_CLIENT} (the broker published {})",
+                "{} wills for c{WILL_CLIENT}, {least} to {most} expected (delay {delay} ms, the broker published {})",
                 self.wills,
-                accepted.saturating_sub(open),
                 self.broker.stats().wills_published
             ));
         }
