@@ -38,6 +38,9 @@
 //!   (closing a socket with unread bytes resets the connection, and the client may then lose
 //!   the DISCONNECT that says why); after [`LINGER`] it is closed anyway.
 //! - **Timers.** The broker's next deadline is asked for every [`TIMER_CHECK`] at most.
+//! - **Accepting.** When `accept` fails (out of file descriptors: EMFILE, ENFILE) the clients
+//!   wait in the listener's backlog, and it is tried again every [`ACCEPT_RETRY`] until it
+//!   succeeds (the listener is edge-triggered and would not report them again).
 //! - **Idle connections** cost their session, their socket and nothing per wake-up but their
 //!   place in the broker's timer scan.
 //!
@@ -90,6 +93,10 @@ const LINGER: Duration = Duration::from_secs(5);
 /// alive, connect timeout, will delay, session expiry), so one that appears meanwhile is met
 /// this much late at most.
 const TIMER_CHECK: Duration = Duration::from_millis(100);
+/// How long to wait before accepting again after `accept` failed (out of file descriptors,
+/// most likely). The listener is edge-triggered: the clients waiting in its backlog wake it
+/// no more, so the loop has to come back to them by itself.
+const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -270,6 +277,8 @@ struct Server {
     deadline_checked: Instant,
     /// Connections the broker ended, with the time they are closed at the latest.
     lingering: Vec<(Instant, ConnId)>,
+    /// `accept` failed: when to try again.
+    accept_retry: Option<Instant>,
     read_buf: Box<[u8]>,
     tx_buf: BytesMut,
 }
@@ -313,6 +322,7 @@ fn run(options: Options) -> io::Result<()> {
         next_deadline: None,
         deadline_checked: Instant::ZERO,
         lingering: Vec::new(),
+        accept_retry: None,
         read_buf: vec![0; READ_SIZE].into_boxed_slice(),
         tx_buf: BytesMut::with_capacity(READ_SIZE),
     };
@@ -349,6 +359,9 @@ impl Server {
                     }
                 }
             }
+            if self.accept_retry.is_some_and(|t| t <= now) {
+                self.accept(now);
+            }
             for index in std::mem::take(&mut self.again) {
                 self.read(now, index);
             }
@@ -376,6 +389,7 @@ impl Server {
             .next_deadline
             .into_iter()
             .chain([self.deadline_checked + TIMER_CHECK])
+            .chain(self.accept_retry)
             .chain(lingering)
             .min()?;
         let now = self.clock.now();
@@ -388,15 +402,28 @@ impl Server {
         loop {
             let (mut stream, peer) = match self.listener.accept() {
                 Ok(accepted) => accepted,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.accept_retry = None;
+                    return;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    // Out of file descriptors, most likely: the client waits in the backlog
-                    // until the next wake-up.
-                    eprintln!("accept: {e}");
+                    // Out of file descriptors, most likely (EMFILE, ENFILE): the client stays
+                    // in the backlog, and the listener, edge-triggered, will not say so again;
+                    // try again shortly, and say so once.
+                    if self.accept_retry.is_none() {
+                        eprintln!(
+                            "accept: {e}; trying again every {} ms",
+                            ACCEPT_RETRY.as_millis()
+                        );
+                    }
+                    self.accept_retry = Some(now + ACCEPT_RETRY);
                     return;
                 }
             };
+            if self.accept_retry.take().is_some() {
+                eprintln!("accepting again");
+            }
             if self.live >= self.max_connections {
                 eprintln!("{peer} refused: --max-connections {}", self.max_connections);
                 continue;
