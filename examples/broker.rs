@@ -491,7 +491,11 @@ impl Server {
                         c.rx = BytesMut::new();
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    // Read out: the session's empty queues need not keep their memory.
+                    self.broker.shrink_to_fit(c.id);
+                    return;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return self.close(now, index, &e.to_string()),
             }
@@ -549,6 +553,8 @@ impl Server {
                 Err(e) => return self.close(now, index, &e.to_string()),
             }
         }
+        // What was owed is handed out: the session's empty queues need not keep their memory.
+        self.broker.shrink_to_fit(c.id);
         if c.stalled && self.broker.session(c.id).is_some_and(|s| s.wants_read()) {
             c.stalled = false;
             self.broker.handle_input(now, c.id, &mut c.rx);
