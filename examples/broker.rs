@@ -272,6 +272,8 @@ struct Server {
     verbose: bool,
     /// Sockets that may have more to read (their turn ended first).
     again: Vec<usize>,
+    /// `again` of the previous turn, being read (kept to reuse its allocation).
+    again_now: Vec<usize>,
     /// The broker's next deadline, as of `deadline_checked`.
     next_deadline: Option<Instant>,
     deadline_checked: Instant,
@@ -319,6 +321,7 @@ fn run(options: Options) -> io::Result<()> {
         max_connections: options.max_connections,
         verbose: options.verbose,
         again: Vec::new(),
+        again_now: Vec::new(),
         next_deadline: None,
         deadline_checked: Instant::ZERO,
         lingering: Vec::new(),
@@ -362,9 +365,13 @@ impl Server {
             if self.accept_retry.is_some_and(|t| t <= now) {
                 self.accept(now);
             }
-            for index in std::mem::take(&mut self.again) {
+            std::mem::swap(&mut self.again, &mut self.again_now);
+            let mut again = std::mem::take(&mut self.again_now);
+            for &index in &again {
                 self.read(now, index);
             }
+            again.clear();
+            self.again_now = again;
             let due = self.next_deadline.is_some_and(|t| t <= now);
             if due {
                 self.broker.handle_timeout(now);
