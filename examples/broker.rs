@@ -22,7 +22,8 @@
 //!
 //! All protocol work happens in the broker core; this file only moves bytes:
 //!
-//! - **Reading.** A readable socket is read into its connection's buffer and handed to
+//! - **Reading.** A readable socket is read into one shared buffer, appended to its
+//!   connection's buffer (empty but for a partial packet) and handed to
 //!   [`Broker::handle_input`], at most [`READS_PER_TURN`] times per wake-up so one busy client
 //!   cannot hold the others back. When the connection's session has no room for more (its
 //!   acknowledgements wait for a socket that does not take them), reading stops, and the TCP
@@ -42,7 +43,9 @@
 //!   wait in the listener's backlog, and it is tried again every [`ACCEPT_RETRY`] until it
 //!   succeeds (the listener is edge-triggered and would not report them again).
 //! - **Idle connections** cost their session, their socket and nothing per wake-up but their
-//!   place in the broker's timer scan.
+//!   place in the broker's timer scan. Once a socket is read out, or its output written,
+//!   [`Broker::shrink_to_fit`] releases the session's empty queues, and the connection's own
+//!   buffers are freed when empty, so an idle connection keeps no spare capacity.
 //!
 //! Why `mio`: one thread holds the broker (the core is a synchronous state machine, routing
 //! between connections happens inside one call), so an async runtime's tasks, wakers and
