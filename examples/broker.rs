@@ -22,7 +22,8 @@
 //!
 //! All protocol work happens in the broker core; this file only moves bytes:
 //!
-//! - **Reading.** A readable socket is read into its connection's buffer and handed to
+//! - **Reading.** A readable socket is read into one shared buffer, appended to its
+//!   connection's buffer (empty but for a partial packet) and handed to
 //!   [`Broker::handle_input`], at most [`READS_PER_TURN`] times per wake-up so one busy client
 //!   cannot hold the others back. When the connection's session has no room for more (its
 //!   acknowledgements wait for a socket that does not take them), reading stops, and the TCP
@@ -38,8 +39,13 @@
 //!   (closing a socket with unread bytes resets the connection, and the client may then lose
 //!   the DISCONNECT that says why); after [`LINGER`] it is closed anyway.
 //! - **Timers.** The broker's next deadline is asked for every [`TIMER_CHECK`] at most.
+//! - **Accepting.** When `accept` fails (out of file descriptors: EMFILE, ENFILE) the clients
+//!   wait in the listener's backlog, and it is tried again every [`ACCEPT_RETRY`] until it
+//!   succeeds (the listener is edge-triggered and would not report them again).
 //! - **Idle connections** cost their session, their socket and nothing per wake-up but their
-//!   place in the broker's timer scan.
+//!   place in the broker's timer scan. Once a socket is read out, or its output written,
+//!   [`Broker::shrink_to_fit`] releases the session's empty queues, and the connection's own
+//!   buffers are freed when empty, so an idle connection keeps no spare capacity.
 //!
 //! Why `mio`: one thread holds the broker (the core is a synchronous state machine, routing
 //! between connections happens inside one call), so an async runtime's tasks, wakers and
@@ -90,6 +96,10 @@ const LINGER: Duration = Duration::from_secs(5);
 /// alive, connect timeout, will delay, session expiry), so one that appears meanwhile is met
 /// this much late at most.
 const TIMER_CHECK: Duration = Duration::from_millis(100);
+/// How long to wait before accepting again after `accept` failed (out of file descriptors,
+/// most likely). The listener is edge-triggered: the clients waiting in its backlog wake it
+/// no more, so the loop has to come back to them by itself.
+const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -265,11 +275,15 @@ struct Server {
     verbose: bool,
     /// Sockets that may have more to read (their turn ended first).
     again: Vec<usize>,
+    /// `again` of the previous turn, being read (kept to reuse its allocation).
+    again_now: Vec<usize>,
     /// The broker's next deadline, as of `deadline_checked`.
     next_deadline: Option<Instant>,
     deadline_checked: Instant,
     /// Connections the broker ended, with the time they are closed at the latest.
     lingering: Vec<(Instant, ConnId)>,
+    /// `accept` failed: when to try again.
+    accept_retry: Option<Instant>,
     read_buf: Box<[u8]>,
     tx_buf: BytesMut,
 }
@@ -310,9 +324,11 @@ fn run(options: Options) -> io::Result<()> {
         max_connections: options.max_connections,
         verbose: options.verbose,
         again: Vec::new(),
+        again_now: Vec::new(),
         next_deadline: None,
         deadline_checked: Instant::ZERO,
         lingering: Vec::new(),
+        accept_retry: None,
         read_buf: vec![0; READ_SIZE].into_boxed_slice(),
         tx_buf: BytesMut::with_capacity(READ_SIZE),
     };
@@ -349,9 +365,16 @@ impl Server {
                     }
                 }
             }
-            for index in std::mem::take(&mut self.again) {
+            if self.accept_retry.is_some_and(|t| t <= now) {
+                self.accept(now);
+            }
+            std::mem::swap(&mut self.again, &mut self.again_now);
+            let mut again = std::mem::take(&mut self.again_now);
+            for &index in &again {
                 self.read(now, index);
             }
+            again.clear();
+            self.again_now = again;
             let due = self.next_deadline.is_some_and(|t| t <= now);
             if due {
                 self.broker.handle_timeout(now);
@@ -376,6 +399,7 @@ impl Server {
             .next_deadline
             .into_iter()
             .chain([self.deadline_checked + TIMER_CHECK])
+            .chain(self.accept_retry)
             .chain(lingering)
             .min()?;
         let now = self.clock.now();
@@ -388,15 +412,28 @@ impl Server {
         loop {
             let (mut stream, peer) = match self.listener.accept() {
                 Ok(accepted) => accepted,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.accept_retry = None;
+                    return;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    // Out of file descriptors, most likely: the client waits in the backlog
-                    // until the next wake-up.
-                    eprintln!("accept: {e}");
+                    // Out of file descriptors, most likely (EMFILE, ENFILE): the client stays
+                    // in the backlog, and the listener, edge-triggered, will not say so again;
+                    // try again shortly, and say so once.
+                    if self.accept_retry.is_none() {
+                        eprintln!(
+                            "accept: {e}; trying again every {} ms",
+                            ACCEPT_RETRY.as_millis()
+                        );
+                    }
+                    self.accept_retry = Some(now + ACCEPT_RETRY);
                     return;
                 }
             };
+            if self.accept_retry.take().is_some() {
+                eprintln!("accepting again");
+            }
             if self.live >= self.max_connections {
                 eprintln!("{peer} refused: --max-connections {}", self.max_connections);
                 continue;
@@ -464,7 +501,11 @@ impl Server {
                         c.rx = BytesMut::new();
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    // Read out: the session's empty queues need not keep their memory.
+                    self.broker.shrink_to_fit(c.id);
+                    return;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return self.close(now, index, &e.to_string()),
             }
@@ -522,6 +563,8 @@ impl Server {
                 Err(e) => return self.close(now, index, &e.to_string()),
             }
         }
+        // What was owed is handed out: the session's empty queues need not keep their memory.
+        self.broker.shrink_to_fit(c.id);
         if c.stalled && self.broker.session(c.id).is_some_and(|s| s.wants_read()) {
             c.stalled = false;
             self.broker.handle_input(now, c.id, &mut c.rx);

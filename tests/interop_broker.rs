@@ -205,6 +205,12 @@ impl Server {
 
     /// The broker with more command-line arguments.
     fn start_with(args: &[&str]) -> Server {
+        Server::start_wrapped(&[], args)
+    }
+
+    /// The broker run by `wrapper` (a command and its arguments, which runs the broker's
+    /// command line after them), with more command-line arguments.
+    fn start_wrapped(wrapper: &[&str], args: &[&str]) -> Server {
         let broker = &examples().broker;
         for _ in 0..5 {
             // A port the system just gave out, released for the broker. Another process may take
@@ -219,7 +225,15 @@ impl Server {
                 std::process::id(),
                 LOGS.fetch_add(1, Ordering::Relaxed)
             ));
-            let child = Command::new(broker)
+            let mut command = match wrapper.split_first() {
+                Some((program, wrapper_args)) => {
+                    let mut command = Command::new(program);
+                    command.args(wrapper_args).arg(broker);
+                    command
+                }
+                None => Command::new(broker),
+            };
+            let child = command
                 .args(["--port", &port.to_string()])
                 .args(args)
                 .stdin(Stdio::null())
@@ -1545,4 +1559,51 @@ fn two_thousand_idle_connections_cost_only_memory() {
         assert!(per < 64 * 1024, "{per} bytes per idle connection");
     }
     drop(idle);
+}
+
+/// Out of file descriptors (the broker runs with 64 at most), `accept` fails and the clients
+/// beyond wait in the listener's backlog; once some connections close, the broker accepts the
+/// one that waited, although no new connection arrives to wake its listener, and says once in
+/// its log that accepting failed.
+#[test]
+fn accepts_again_after_running_out_of_file_descriptors() {
+    let Some(prlimit) = on_path("prlimit") else {
+        missing("prlimit not found (util-linux)");
+        return;
+    };
+    let prlimit = prlimit.to_str().unwrap();
+    let server = Server::start_wrapped(&[prlimit, "--nofile=64:64", "--"], &[]);
+    let mut connected = Vec::new();
+    let mut waiting = None;
+    for i in 0..200 {
+        let mut s = server.tcp();
+        s.write_all(&connect_bytes(4, 0, &format!("fd-{i}")))
+            .unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        let mut connack = [0u8; 4];
+        match s.read_exact(&mut connack) {
+            Ok(()) => {
+                assert_eq!(connack, *b"\x20\x02\x00\x00");
+                connected.push(s);
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                waiting = Some(s);
+                break;
+            }
+            Err(e) => panic!("connection {i}: {e}\n{}", server.log()),
+        }
+    }
+    let mut waiting = waiting.expect("200 connections accepted with 64 file descriptors");
+    assert!(connected.len() >= 40, "{} accepted", connected.len());
+    connected.truncate(connected.len() - 5);
+    waiting.set_read_timeout(Some(WAIT)).unwrap();
+    let mut connack = [0u8; 4];
+    waiting
+        .read_exact(&mut connack)
+        .unwrap_or_else(|e| panic!("the waiting client: {e}\n{}", server.log()));
+    assert_eq!(connack, *b"\x20\x02\x00\x00");
+    let log = server.log();
+    assert_eq!(log.matches("accept: ").count(), 1, "{log}");
+    assert!(log.contains("Too many open files"), "{log}");
+    assert!(log.contains("accepting again"), "{log}");
 }

@@ -127,7 +127,9 @@ pub(crate) struct Conn {
 
 pub(crate) struct Slot {
     generation: u32,
-    conn: Option<Conn>,
+    /// Boxed: the table grows by doubling, and its spare slots then cost 16 bytes each rather
+    /// than a whole connection.
+    conn: Option<alloc::boxed::Box<Conn>>,
 }
 
 /// The connection `id` in `slots` (a free function, so that other fields of the broker stay
@@ -145,7 +147,7 @@ pub(crate) fn conn_in(slots: &[Slot], id: ConnId) -> Option<&Conn> {
     if slot.generation != id.generation {
         return None;
     }
-    slot.conn.as_ref()
+    slot.conn.as_deref()
 }
 
 /// A session, connected or not.
@@ -154,8 +156,9 @@ pub(crate) struct Session {
     pub(crate) identity: Identity,
     /// The connection carrying it.
     pub(crate) conn: Option<ConnId>,
-    /// The state while no connection carries it.
-    pub(crate) detached: Option<SessionState>,
+    /// The state while no connection carries it (boxed: most sessions are connected, and
+    /// the map of sessions keeps every record inline).
+    pub(crate) detached: Option<alloc::boxed::Box<SessionState>>,
     /// When a detached session ends (`None`: never, or connected).
     pub(crate) expires_at: Option<Instant>,
     /// When its will is due, if one waits (see `Broker::wills`).
@@ -307,7 +310,7 @@ impl<P: Policy> Broker<P> {
             Some(index) => {
                 let slot = self.slots.get_mut(index as usize);
                 let generation = slot.map_or(0, |s| {
-                    s.conn = Some(conn);
+                    s.conn = Some(alloc::boxed::Box::new(conn));
                     s.generation
                 });
                 ConnId { index, generation }
@@ -316,7 +319,7 @@ impl<P: Policy> Broker<P> {
                 let index = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
                 self.slots.push(Slot {
                     generation: 0,
-                    conn: Some(conn),
+                    conn: Some(alloc::boxed::Box::new(conn)),
                 });
                 ConnId {
                     index,
@@ -333,7 +336,7 @@ impl<P: Policy> Broker<P> {
         if slot.generation != id.generation {
             return None;
         }
-        slot.conn.as_mut()
+        slot.conn.as_deref_mut()
     }
 
     pub(crate) fn conn(&self, id: ConnId) -> Option<&Conn> {
@@ -526,6 +529,15 @@ impl<P: Policy> Broker<P> {
             self.events.push_back(BrokerEvent::Close { conn: id });
         }
         n
+    }
+
+    /// Releases the memory `conn`'s empty queues keep for reuse
+    /// ([`ServerSession::shrink_to_fit`]): for an I/O layer to call when the connection has
+    /// gone quiet (nothing more to read, everything written).
+    pub fn shrink_to_fit(&mut self, conn: ConnId) {
+        if let Some(c) = self.conn_mut(conn) {
+            c.server.shrink_to_fit();
+        }
     }
 
     /// The next event, if any.

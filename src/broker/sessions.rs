@@ -166,7 +166,7 @@ impl<P: Policy> Broker<P> {
             if connect.clean_start {
                 self.end_session(key);
             } else if let Some(s) = self.sessions.get_mut(&key) {
-                resumed = Some((key, s.detached.take().unwrap_or_default()));
+                resumed = Some((key, s.detached.take().map(|d| *d).unwrap_or_default()));
                 if let Some(at) = s.will_at.take() {
                     self.wills.remove(&(at, key));
                 }
@@ -274,14 +274,14 @@ impl<P: Policy> Broker<P> {
         if session_expiry == 0 {
             // The session ends with the connection ([MQTT-3.1.2-23] 5.0 / Clean Session 1):
             // a will is published now, whatever its delay.
-            s.detached = state;
+            s.detached = state.map(alloc::boxed::Box::new);
             if let WillAction::Publish { message, .. } = will {
                 self.publish_will(message);
             }
             self.end_session(key);
             return;
         }
-        s.detached = Some(state.unwrap_or_default());
+        s.detached = Some(alloc::boxed::Box::new(state.unwrap_or_default()));
         if session_expiry != u32::MAX {
             let at = now.plus_secs(u64::from(session_expiry));
             s.expires_at = Some(at);
@@ -323,7 +323,7 @@ impl<P: Policy> Broker<P> {
             for (k, _) in &flows {
                 self.shared_flows.remove(k);
             }
-            for (id, message, again) in s.detached.into_iter().flat_map(|d| d.into_messages()) {
+            for (id, message, again) in s.detached.into_iter().flat_map(|d| (*d).into_messages()) {
                 let Some(&(_, group)) = flows.iter().find(|((_, i), _)| *i == id) else {
                     continue;
                 };

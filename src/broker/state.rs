@@ -230,7 +230,7 @@ impl<P: Policy> Broker<P> {
                     client_id: client_id.clone(),
                     identity: Identity::default(),
                     conn: None,
-                    detached: Some(state),
+                    detached: Some(alloc::boxed::Box::new(state)),
                     expires_at,
                     will_at,
                 },

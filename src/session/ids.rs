@@ -18,6 +18,13 @@ pub(crate) struct PidSet {
 }
 
 impl PidSet {
+    /// Releases the bitmap when no identifier is in the set.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        if self.len == 0 {
+            self.bits = Vec::new();
+        }
+    }
+
     pub(crate) fn contains(&self, pid: PacketId) -> bool {
         let (word, bit) = split(pid.get());
         self.bits.get(word).is_some_and(|w| w & bit != 0)

@@ -8,7 +8,11 @@ use crate::{Publish, PublishProperties, ReasonCode, Side, TopicName};
 /// The aliases the peer set on this connection: index `alias - 1`.
 #[derive(Debug, Default)]
 pub(crate) struct InboundAliases {
+    /// Index `alias - 1`; grown to the highest alias set, so that a connection that uses none
+    /// holds none.
     slots: Vec<Option<TopicName>>,
+    /// The Topic Alias Maximum this side announced.
+    maximum: u16,
     /// This side is the server (the rules broken are named from the receiver's side).
     server: bool,
 }
@@ -17,7 +21,8 @@ impl InboundAliases {
     /// A table for the Topic Alias Maximum `receiver` announced.
     pub(crate) fn new(maximum: u16, receiver: Side) -> InboundAliases {
         InboundAliases {
-            slots: (0..maximum).map(|_| None).collect(),
+            slots: Vec::new(),
+            maximum,
             server: receiver == Side::Server,
         }
     }
@@ -34,10 +39,10 @@ impl InboundAliases {
         // [MQTT-3.3.2-9] (server's): within the maximum this side announced (0 when it
         // announced none, [MQTT-3.1.2-27] / [MQTT-3.2.2-18]); every alias up to it is accepted
         // ([MQTT-3.3.2-10], [MQTT-3.3.2-12]).
-        let empty = self.slots.is_empty();
-        let Some(slot) = usize::from(alias)
+        let empty = self.maximum == 0;
+        let Some(index) = usize::from(alias)
             .checked_sub(1)
-            .and_then(|i| self.slots.get_mut(i))
+            .filter(|&i| i < usize::from(self.maximum))
         else {
             let rule = match (self.server, empty) {
                 (false, true) => "[MQTT-3.1.2-27] Topic Alias when the client announced none",
@@ -52,7 +57,7 @@ impl InboundAliases {
             return Err((ReasonCode::TOPIC_ALIAS_INVALID, rule));
         };
         if publish.topic.is_empty() {
-            match slot {
+            match self.slots.get(index).and_then(Option::as_ref) {
                 Some(topic) => {
                     publish.topic = topic.clone();
                     Ok(())
@@ -65,7 +70,12 @@ impl InboundAliases {
                 )),
             }
         } else {
-            *slot = Some(publish.topic.clone());
+            if self.slots.len() <= index {
+                self.slots.resize(index + 1, None);
+            }
+            if let Some(slot) = self.slots.get_mut(index) {
+                *slot = Some(publish.topic.clone());
+            }
             Ok(())
         }
     }

@@ -52,6 +52,15 @@ pub(crate) enum Received {
 }
 
 impl Inbox {
+    /// Releases the memory of the empty queues and sets.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.qos2.shrink_to_fit();
+        self.qos2_here.shrink_to_fit();
+        if self.acks.is_empty() {
+            self.acks = VecDeque::new();
+        }
+    }
+
     /// A new network connection `connection`, on which this side announced `receive_maximum`
     /// and `alias_maximum`; `receiver` is this side.
     pub(crate) fn start_connection(

@@ -93,6 +93,17 @@ impl Default for Outbox {
 }
 
 impl Outbox {
+    /// Releases the memory of the empty queues and sets.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.ids.shrink_to_fit();
+        if self.outgoing.is_empty() {
+            self.outgoing = VecDeque::new();
+        }
+        if self.pending.is_empty() {
+            self.pending = VecDeque::new();
+        }
+    }
+
     /// Queues a message to send; returns its id.
     pub(crate) fn queue(&mut self, now: Instant, message: Message) -> PublishId {
         let id = PublishId(self.next_publish);

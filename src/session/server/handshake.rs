@@ -306,7 +306,7 @@ impl ServerSession {
         }
 
         self.conn.connect_session_expiry = asked_expiry;
-        self.conn.will = connect.will;
+        self.conn.will = connect.will.map(alloc::boxed::Box::new);
         self.conn.limits = Some(limits);
         self.conn.connect_deadline = None;
         self.conn.last_received = now;

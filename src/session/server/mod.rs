@@ -95,7 +95,8 @@ struct Conn {
     /// The CONNECT's Session Expiry Interval: when 0, a DISCONNECT may not raise it
     /// (§3.14.2.2.2).
     connect_session_expiry: u32,
-    will: Option<Will>,
+    /// Boxed: most clients have none, and every connection carries this struct.
+    will: Option<alloc::boxed::Box<Will>>,
     /// Packets to send now, in order.
     control: VecDeque<Packet>,
     /// SUBSCRIBE/UNSUBSCRIBE received and not answered: identifier, SUBSCRIBE?, filter count.
@@ -139,6 +140,26 @@ impl ServerSession {
             state_taken: false,
             config,
         }
+    }
+
+    /// Releases the memory the session's empty queues keep for reuse (events, packets and
+    /// messages waiting to be sent, messages in flight, packet identifiers in use): for an I/O
+    /// layer to call when the connection has gone quiet, so that an idle connection holds
+    /// only what it needs. Queues that are not empty are left as they are; all of them grow
+    /// again on their next use. Sending and receiving do not call it, so that a busy
+    /// connection reuses its memory.
+    pub fn shrink_to_fit(&mut self) {
+        if self.events.is_empty() {
+            self.events = VecDeque::new();
+        }
+        if self.conn.control.is_empty() {
+            self.conn.control = VecDeque::new();
+        }
+        if self.conn.requests.is_empty() {
+            self.conn.requests = Vec::new();
+        }
+        self.out.shrink_to_fit();
+        self.inb.shrink_to_fit();
     }
 
     /// The session's configuration.
@@ -337,7 +358,7 @@ impl ServerSession {
         let will = match (self.conn.will.take(), accepted, will_discarded) {
             (Some(will), true, Some(false) | None) => WillAction::Publish {
                 delay: will.properties.will_delay_interval().unwrap_or(0),
-                message: will_message(will),
+                message: will_message(*will),
             },
             (Some(_), true, Some(true)) => WillAction::Discard,
             _ => WillAction::None,

@@ -310,7 +310,7 @@ impl ServerSession {
 
     /// The will of the accepted CONNECT, while the connection lasts.
     pub fn will(&self) -> Option<&crate::Will> {
-        self.conn.will.as_ref()
+        self.conn.will.as_deref()
     }
 
     /// The session state, once the connection ended (after [`ServerEvent::Closed`](
