@@ -38,7 +38,8 @@
 //!   side is shut down and what the client still sends is read and dropped until it closes
 //!   (closing a socket with unread bytes resets the connection, and the client may then lose
 //!   the DISCONNECT that says why); after [`LINGER`] it is closed anyway.
-//! - **Timers.** The broker's next deadline is asked for every [`TIMER_CHECK`] at most.
+//! - **Timers.** The broker's next deadline is asked for after every turn (a constant-time
+//!   call) and is the longest the loop sleeps.
 //! - **Accepting.** When `accept` fails (out of file descriptors: EMFILE, ENFILE) the clients
 //!   wait in the listener's backlog, and it is tried again every [`ACCEPT_RETRY`] until it
 //!   succeeds (the listener is edge-triggered and would not report them again).
@@ -91,11 +92,6 @@ const READ_SIZE: usize = 64 * 1024;
 const READS_PER_TURN: usize = 4;
 /// How long a connection the broker ended may take to read its last bytes.
 const LINGER: Duration = Duration::from_secs(5);
-/// How often the broker's next deadline is asked for again ([`Broker::poll_timeout`] visits
-/// every connection, so not on every wake-up). Deadlines appear a second or more ahead (keep
-/// alive, connect timeout, will delay, session expiry), so one that appears meanwhile is met
-/// this much late at most.
-const TIMER_CHECK: Duration = Duration::from_millis(100);
 /// How long to wait before accepting again after `accept` failed (out of file descriptors,
 /// most likely). The listener is edge-triggered: the clients waiting in its backlog wake it
 /// no more, so the loop has to come back to them by itself.
@@ -277,9 +273,8 @@ struct Server {
     again: Vec<usize>,
     /// `again` of the previous turn, being read (kept to reuse its allocation).
     again_now: Vec<usize>,
-    /// The broker's next deadline, as of `deadline_checked`.
+    /// The broker's next deadline, as of the last turn.
     next_deadline: Option<Instant>,
-    deadline_checked: Instant,
     /// Connections the broker ended, with the time they are closed at the latest.
     lingering: Vec<(Instant, ConnId)>,
     /// `accept` failed: when to try again.
@@ -326,7 +321,6 @@ fn run(options: Options) -> io::Result<()> {
         again: Vec::new(),
         again_now: Vec::new(),
         next_deadline: None,
-        deadline_checked: Instant::ZERO,
         lingering: Vec::new(),
         accept_retry: None,
         read_buf: vec![0; READ_SIZE].into_boxed_slice(),
@@ -375,20 +369,16 @@ impl Server {
             }
             again.clear();
             self.again_now = again;
-            let due = self.next_deadline.is_some_and(|t| t <= now);
-            if due {
+            if self.next_deadline.is_some_and(|t| t <= now) {
                 self.broker.handle_timeout(now);
-            }
-            if due || now >= self.deadline_checked + TIMER_CHECK {
-                self.next_deadline = self.broker.poll_timeout();
-                self.deadline_checked = now;
             }
             self.linger(now);
             self.settle(now);
+            self.next_deadline = self.broker.poll_timeout();
         }
     }
 
-    /// How long to wait for sockets: until the broker's next deadline, the next look at it,
+    /// How long to wait for sockets: until the broker's next deadline, the next accept retry
     /// or a lingering connection's end; not at all when a socket has more to read.
     fn timeout(&self) -> Option<Duration> {
         if !self.again.is_empty() {
@@ -398,7 +388,6 @@ impl Server {
         let next = self
             .next_deadline
             .into_iter()
-            .chain([self.deadline_checked + TIMER_CHECK])
             .chain(self.accept_retry)
             .chain(lingering)
             .min()?;

@@ -139,7 +139,7 @@ fn conn_in_mut(slots: &mut [Slot], id: ConnId) -> Option<&mut Conn> {
     if slot.generation != id.generation {
         return None;
     }
-    slot.conn.as_mut()
+    slot.conn.as_deref_mut()
 }
 
 pub(crate) fn conn_in(slots: &[Slot], id: ConnId) -> Option<&Conn> {
