@@ -1811,6 +1811,44 @@ fn malformed_packet_disconnect_0x81_nothing_processed_after() {
     }
 }
 
+/// [MQTT-2.3.1-1] and [MQTT-2.1.3-1] on the short acknowledgements the session reads in place:
+/// a four-byte PUBACK with identifier 0 (Protocol Error), or a PUBREL without its 0010 flags
+/// (Malformed Packet), ends the connection as the general decoder does, and a PUBACK after it
+/// completes nothing.
+#[test]
+fn short_acks_with_zero_id_or_wrong_flags_are_malformed_mqtt_2_3_1_1_mqtt_2_1_3_1() {
+    for version in VERSIONS {
+        for (bad, reason) in [
+            ([0x40, 0x02, 0x00, 0x00], ReasonCode::PROTOCOL_ERROR),
+            ([0x60, 0x02, 0x00, 0x01], ReasonCode::MALFORMED_PACKET),
+        ] {
+            let mut s = Scripted::connected(version, config());
+            publish(&mut s, msg("a", QoS::AtLeastOnce));
+            let p = pid_of(publishes(&s.sent())[0]);
+            s.feed_bytes(&bad);
+            let sent = s.sent();
+            if version.is_v5() {
+                assert_eq!(sent, vec![Packet::disconnect_with(reason)]);
+            } else {
+                assert_eq!(sent, vec![]);
+            }
+            let events = s.events();
+            assert!(
+                matches!(
+                    Scripted::disconnected(&events).0,
+                    ConnectionError::Decode(
+                        mqtt_wire::DecodeError::ZeroPacketId(_)
+                            | mqtt_wire::DecodeError::InvalidFlags { .. }
+                    )
+                ),
+                "{events:?}"
+            );
+            s.feed(Packet::pub_ack(p));
+            assert_eq!(s.events(), vec![]);
+        }
+    }
+}
+
 /// [MQTT-3.1.2-24]: a packet larger than the Maximum Packet Size we sent: DISCONNECT 0x95.
 #[test]
 fn packet_above_our_maximum_packet_size_mqtt_3_1_2_24() {

@@ -61,6 +61,31 @@ impl ClientSession {
         }
     }
 
+    /// A PUBLISH acknowledgement in its short form (Success, no properties), after CONNACK:
+    /// what the general path does with the same packet, without building it.
+    #[inline]
+    pub(super) fn on_short_ack(&mut self, ack: crate::ShortAck) {
+        let ack_of = |pid| Ack {
+            pid,
+            reason_code: ReasonCode::SUCCESS,
+            properties: AckProperties::default(),
+        };
+        match ack.kind {
+            crate::PacketType::PubAck => {
+                if let Some(id) = self.out.on_puback(ack.pid) {
+                    self.published(id, ReasonCode::SUCCESS, AckProperties::default());
+                }
+            }
+            crate::PacketType::PubRec => self.on_pubrec(ack_of(ack.pid)),
+            crate::PacketType::PubRel => self.on_pubrel(ack_of(ack.pid)),
+            _ => {
+                if let Some(id) = self.out.on_pubcomp(ack.pid) {
+                    self.published(id, ReasonCode::SUCCESS, AckProperties::default());
+                }
+            }
+        }
+    }
+
     /// [MQTT-3.1.2-29]: after Request Problem Information 0, a Reason String or User Property
     /// is allowed only on PUBLISH, CONNACK and DISCONNECT.
     fn problem_information_allowed(&self, properties: &AckProperties) -> bool {

@@ -515,6 +515,22 @@ impl ClientSession {
             if !self.wants_read() {
                 return;
             }
+            if self.status == Status::Connected {
+                // The acknowledgements of our messages, the usual input of a publisher: read in
+                // place, no packet built.
+                match self.decoder.take_short_ack(rx) {
+                    Ok(Some(ack)) => {
+                        self.on_short_ack(ack);
+                        continue;
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        rx.clear();
+                        self.decode_failed(e);
+                        return;
+                    }
+                }
+            }
             match self.decoder.decode(rx) {
                 Ok(Some(packet)) => self.handle_packet_inner(packet),
                 Ok(None) => return,
