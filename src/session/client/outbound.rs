@@ -24,7 +24,7 @@ impl ClientSession {
         while let Some(packet) = self.conn.control.pop_front() {
             encode_control(&self.encoder, &packet, tx, false);
         }
-        if self.status == Status::Connected {
+        if self.status == Status::Connected && self.out.has_work() {
             let events = &mut self.events;
             self.out.transmit(&self.encoder, tx, None, |id, reason| {
                 events.push_back(Queued {
@@ -32,10 +32,13 @@ impl ClientSession {
                     auto_ack: None,
                 });
             });
-            if self.writable_owed && self.out.pending() < self.config.max_pending {
-                self.writable_owed = false;
-                self.push_event(ClientEvent::Writable);
-            }
+        }
+        if self.writable_owed
+            && self.status == Status::Connected
+            && self.out.pending() < self.config.max_pending
+        {
+            self.writable_owed = false;
+            self.push_event(ClientEvent::Writable);
         }
         let written = tx.len() - start;
         if written > 0 {

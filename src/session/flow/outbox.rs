@@ -147,6 +147,13 @@ impl Outbox {
         Ok(self.queue(now, message))
     }
 
+    /// Whether [`transmit`](Self::transmit) may have something to send: messages queued, or
+    /// resends owed. False is the usual answer after a PUBLISH went out, and costs two loads.
+    #[inline]
+    pub(crate) fn has_work(&self) -> bool {
+        !self.pending.is_empty() || self.resend > 0
+    }
+
     /// Messages in flight.
     pub(crate) fn inflight(&self) -> usize {
         self.outgoing.len()
