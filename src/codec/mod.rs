@@ -488,6 +488,24 @@ impl Encoder {
         packet.encode_limited(self.version, self.max_packet_size, dst)
     }
 
+    /// Appends the PUBLISH made of `fields` (a message a session stores, encoded where it lies):
+    /// what [`Encoder::encode`] does with the same `Packet::Publish`, and the same errors.
+    #[inline]
+    pub(crate) fn encode_publish_fields<B: Buffer>(
+        &self,
+        fields: &crate::packet::PublishFields<'_, B>,
+        dst: &mut BytesMut,
+    ) -> Result<usize, EncodeError> {
+        // PUBLISH goes both ways: its one rule on the sender ([MQTT-3.3.4-6]).
+        if self.side == Some(Side::Client) && fields.carries_subscription_identifier() {
+            return Err(EncodeError::SubscriptionIdentifierFromClient);
+        }
+        let (remaining, size) =
+            crate::packet::frame_size(fields.body_len(self.version)?, self.max_packet_size)?;
+        fields.write_packet(self.version, remaining, size, dst);
+        Ok(size)
+    }
+
     /// Appends a PUBLISH without its payload (see [`Publish::encode_header`]), refusing it when
     /// the whole packet, payload included, is larger than this encoder's maximum. The caller
     /// sends `publish.payload` after the returned bytes, without copying it.

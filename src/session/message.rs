@@ -78,6 +78,23 @@ impl Message {
         }
     }
 
+    /// The fields of the PUBLISH for this message, borrowed: encoded without a `Publish` made.
+    #[inline(always)]
+    pub(crate) fn fields(
+        &self,
+        pid: Option<crate::PacketId>,
+        dup: bool,
+    ) -> crate::packet::PublishFields<'_> {
+        crate::packet::PublishFields {
+            dup,
+            qos: qos_pid(self.qos, pid),
+            retain: self.retain,
+            topic: &self.topic,
+            properties: &self.properties,
+            payload: &self.payload,
+        }
+    }
+
     /// As [`Message::to_publish`], consuming the message: no reference count is touched.
     pub(crate) fn into_publish(self, pid: Option<crate::PacketId>) -> Publish {
         Publish {

@@ -347,8 +347,8 @@ impl Outbox {
                 i += 1;
                 continue;
             }
-            let packet = if entry.released {
-                Packet::pub_rel(entry.pid)
+            let result = if entry.released {
+                encoder.encode(&Packet::pub_rel(entry.pid), tx)
             } else {
                 if self.send_quota == 0 {
                     // [MQTT-3.3.4-7] / [MQTT-3.3.4-9]: resent PUBLISHes count against the new
@@ -357,9 +357,9 @@ impl Outbox {
                     break;
                 }
                 // [MQTT-3.3.1-1]: DUP 1 on a redelivery; [MQTT-2.3.1-3]: the same identifier.
-                Packet::Publish(entry.message.to_publish(Some(entry.pid), true))
+                encoder.encode_publish_fields(&entry.message.fields(Some(entry.pid), true), tx)
             };
-            match encoder.encode(&packet, tx) {
+            match result {
                 Ok(_) => {
                     if !entry.released {
                         self.send_quota -= 1;
@@ -429,14 +429,10 @@ impl Outbox {
             }
             // [MQTT-4.3.2-2] / [MQTT-4.3.3-2]: the first transmission has DUP 0.
             let (message, result, undo) = if !self.aliases.enabled() {
-                // Without aliases the PUBLISH is the message's own fields, moved in and taken
-                // back after encoding: no reference count is touched.
-                let packet = Packet::Publish(message.into_publish(pid));
-                let result = encoder.encode(&packet, tx);
-                let Packet::Publish(publish) = packet else {
-                    break; // not reached: the packet was made a PUBLISH just above
-                };
-                (Message::from_publish(publish), result, AliasUndo::Nothing)
+                // Without aliases the PUBLISH is the message's own fields, encoded where they
+                // lie: nothing is moved and no reference count is touched.
+                let result = encoder.encode_publish_fields(&message.fields(pid, false), tx);
+                (message, result, AliasUndo::Nothing)
             } else {
                 let publish = message.to_publish(pid, false);
                 let (publish, undo) = self.aliases.apply(publish);
