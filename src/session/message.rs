@@ -96,6 +96,7 @@ impl Message {
     }
 
     /// As [`Message::to_publish`], consuming the message: no reference count is touched.
+    #[cfg(feature = "broker")]
     pub(crate) fn into_publish(self, pid: Option<crate::PacketId>) -> Publish {
         Publish {
             dup: false,

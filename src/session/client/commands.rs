@@ -26,21 +26,23 @@ impl ClientSession {
     ///   the version cannot carry (properties on 3.1.1).
     pub fn publish(&mut self, now: Instant, message: Message) -> Result<PublishId, PublishError> {
         self.advance(now);
-        if message.properties.topic_alias().is_some() {
-            return Err(PublishError::Invalid(
-                crate::EncodeError::InvalidPropertyValue(crate::PropertyId::TopicAlias),
-            ));
-        }
-        if message
-            .properties
-            .subscription_identifiers()
-            .next()
-            .is_some()
-        {
-            // [MQTT-3.3.4-6]
-            return Err(PublishError::Invalid(
-                crate::EncodeError::SubscriptionIdentifierFromClient,
-            ));
+        if !message.properties.is_empty() {
+            if message.properties.topic_alias().is_some() {
+                return Err(PublishError::Invalid(
+                    crate::EncodeError::InvalidPropertyValue(crate::PropertyId::TopicAlias),
+                ));
+            }
+            if message
+                .properties
+                .subscription_identifiers()
+                .next()
+                .is_some()
+            {
+                // [MQTT-3.3.4-6]
+                return Err(PublishError::Invalid(
+                    crate::EncodeError::SubscriptionIdentifierFromClient,
+                ));
+            }
         }
         if let Some(n) = &self.conn.negotiated {
             if message.qos > n.maximum_qos {
@@ -54,8 +56,7 @@ impl ClientSession {
                 return Err(PublishError::RetainNotSupported(message)); // [MQTT-3.2.2-14]
             }
         }
-        let (message, size) = self.publish_size(message);
-        let size = size?;
+        let size = self.publish_size(&message)?;
         let max = self.peer_max_packet_size();
         if size > u64::from(max) {
             // [MQTT-3.2.2-15]
@@ -71,22 +72,20 @@ impl ClientSession {
         Ok(self.out.queue(self.now, message))
     }
 
-    /// The encoded size of `message` as a first transmission, or why it cannot be encoded. It is
-    /// measured as a PUBLISH made of the message's own fields, moved in and handed back: no
-    /// reference count is touched.
-    fn publish_size(&self, message: Message) -> (Message, Result<u64, PublishError>) {
-        let publish = message.into_publish(Some(PacketId::MIN));
-        let len = publish
+    /// The encoded size of `message` as a first transmission, or why it cannot be encoded:
+    /// measured on the message's own fields, where they lie.
+    fn publish_size(&self, message: &Message) -> Result<u64, PublishError> {
+        let len = message
+            .fields(Some(PacketId::MIN), false)
             .body_len(self.version)
             .and_then(|body| crate::packet::frame_size(body, crate::MAX_PACKET_SIZE));
-        let len = match len {
+        match len {
             Ok((_, size)) => Ok(size as u64),
             Err(crate::EncodeError::PacketTooLarge { size, max }) => {
                 Err(PublishError::TooLarge { size, max })
             }
             Err(other) => Err(PublishError::Invalid(other)),
-        };
-        (Message::from_publish(publish), len)
+        }
     }
 
     fn peer_max_packet_size(&self) -> u32 {
