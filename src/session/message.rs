@@ -157,7 +157,8 @@ impl PublishId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AckToken {
     pub(crate) connection: u64,
-    pub(crate) seq: u64,
+    /// Never zero: an `Option<AckToken>` is no larger than the token.
+    pub(crate) seq: core::num::NonZeroU64,
 }
 
 /// When a received QoS 1 or 2 message is acknowledged.

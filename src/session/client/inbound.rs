@@ -1,8 +1,8 @@
 //! Packets from the server.
 
-use super::{AliasPolicy, ClientEvent, ClientSession, Negotiated, Queued};
+use super::{AliasPolicy, ClientEvent, ClientSession, Negotiated};
 use crate::session::flow::{PubRecOutcome, Received};
-use crate::session::{AckMode, ConnectionError, PublishId, Status};
+use crate::session::{ConnectionError, PublishId, Status};
 use crate::{
     Ack, AckProperties, Auth, ConnAck, Disconnect, Packet, PacketId, Publish, ReasonCode, SubAck,
     Subscribe, UnsubAck, Unsubscribe,
@@ -246,18 +246,10 @@ impl ClientSession {
     fn on_publish(&mut self, publish: Publish) {
         let v5 = self.version.is_v5();
         match self.inb.on_publish(publish, v5, &mut self.conn.control) {
-            Received::Deliver(publish, None) => {
-                self.push_event(ClientEvent::Message { publish, ack: None });
-            }
-            Received::Deliver(publish, Some(token)) => {
-                let (ack, auto_ack) = match self.config.ack_mode {
-                    AckMode::Auto => (None, Some(token)),
-                    AckMode::Manual => (Some(token), None),
-                };
-                self.events.push_back(Queued {
-                    event: ClientEvent::Message { publish, ack },
-                    auto_ack,
-                });
+            // In automatic mode the token rides in the event while it is queued, and
+            // `poll_event` takes it out to acknowledge; in manual mode the application gets it.
+            Received::Deliver(publish, ack) => {
+                self.push_event(ClientEvent::Message { publish, ack });
             }
             Received::Repeat => {}
             Received::Violation(reason, rule) => self.violation(reason, rule),

@@ -14,7 +14,7 @@ pub use config::{AliasPolicy, ClientConfig, Negotiated};
 pub use event::ClientEvent;
 
 use crate::session::flow::{Inbox, Outbox};
-use crate::session::{AckToken, CommandError, ConnectionError, Instant, PublishFailure, Status};
+use crate::session::{CommandError, ConnectionError, Instant, PublishFailure, Status};
 use crate::{
     ByteString, Bytes, Connect, Decoder, Disconnect, Encoder, Packet, PacketId, ReasonCode, Side,
     Version,
@@ -56,7 +56,10 @@ pub struct ClientSession {
     // The current (or last) network connection.
     conn: Conn,
     connections: u64,
-    events: VecDeque<Queued>,
+    /// Events for `poll_event`. In [`AckMode::Auto`](crate::session::AckMode::Auto) a
+    /// `Message` holds, while queued, the token of the acknowledgement it releases when taken
+    /// (and none once taken): the event is all that is queued, and moved once.
+    events: VecDeque<ClientEvent>,
     /// A publish was refused as `Blocked`: a `Writable` event is owed when there is room.
     writable_owed: bool,
 }
@@ -95,16 +98,6 @@ struct Request {
     pid: PacketId,
     subscribe: bool,
     filters: usize,
-}
-
-/// An event and, for a received QoS 1/2 message in automatic mode, the acknowledgement it
-/// releases when the application takes it. The token names the connection as well as the
-/// sequence number: sequence numbers restart with every connection, and an event taken after a
-/// reconnect must not release the acknowledgement of another message.
-#[derive(Debug)]
-struct Queued {
-    event: ClientEvent,
-    auto_ack: Option<AckToken>,
 }
 
 impl ClientSession {
@@ -285,8 +278,14 @@ impl ClientSession {
     /// received QoS 1/2 message acknowledges it.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
-        let queued = self.events.pop_front()?;
-        if let Some(token) = queued.auto_ack {
+        let mut event = self.events.pop_front()?;
+        // The token names the connection as well as the sequence number: sequence numbers
+        // restart with every connection, and an event taken after a reconnect must not release
+        // the acknowledgement of another message (`reply` ignores a token of another one).
+        if let ClientEvent::Message { ack, .. } = &mut event
+            && self.config.ack_mode == crate::session::AckMode::Auto
+            && let Some(token) = ack.take()
+        {
             self.inb.reply(
                 token,
                 ReasonCode::SUCCESS,
@@ -295,7 +294,7 @@ impl ClientSession {
                 &mut self.conn.control,
             );
         }
-        Some(queued.event)
+        Some(event)
     }
 
     /// The earliest time at which [`handle_timeout`](Self::handle_timeout) has work to do:
@@ -420,10 +419,7 @@ impl ClientSession {
     // ---------------------------------------------------------------- internals
 
     fn push_event(&mut self, event: ClientEvent) {
-        self.events.push_back(Queued {
-            event,
-            auto_ack: None,
-        });
+        self.events.push_back(event);
     }
 
     /// Ends the current connection: one `Disconnected` event, requests cancelled, and the
@@ -485,12 +481,9 @@ impl ClientSession {
         self.inb.discard();
         let events = &mut self.events;
         self.out.discard(true, self.now, |id| {
-            events.push_back(Queued {
-                event: ClientEvent::PublishFailed {
-                    id,
-                    reason: PublishFailure::SessionLost,
-                },
-                auto_ack: None,
+            events.push_back(ClientEvent::PublishFailed {
+                id,
+                reason: PublishFailure::SessionLost,
             });
         });
     }

@@ -1,6 +1,6 @@
 //! Bytes for the server: control packets, resends, then new messages.
 
-use super::{ClientEvent, ClientSession, Queued};
+use super::{ClientEvent, ClientSession};
 use crate::BytesMut;
 use crate::session::flow::encode_control;
 use crate::session::{Instant, Status};
@@ -27,10 +27,7 @@ impl ClientSession {
         if self.status == Status::Connected && self.out.has_work() {
             let events = &mut self.events;
             self.out.transmit(&self.encoder, tx, None, |id, reason| {
-                events.push_back(Queued {
-                    event: ClientEvent::PublishFailed { id, reason },
-                    auto_ack: None,
-                });
+                events.push_back(ClientEvent::PublishFailed { id, reason });
             });
         }
         if self.writable_owed
