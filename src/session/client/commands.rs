@@ -17,6 +17,12 @@ impl ClientSession {
     /// ([MQTT-2.2.1-3]); QoS 0 messages keep their place in the same FIFO. A message may be
     /// published while no connection is open; it is sent on the next one.
     ///
+    /// When nothing waits (no message queued, no resend owed, no control packet to send) and
+    /// the server's window is open, a QoS 1/2 message skips the FIFO: it gets its packet
+    /// identifier and is encoded here, counts as in flight ([`inflight`](Self::inflight)), and
+    /// the next [`poll_transmit`](Self::poll_transmit) hands its bytes out first. Should the
+    /// connection end before that, it goes back to the front of the FIFO, as never sent.
+    ///
     /// Refused at once, the message handed back where it can be retried:
     /// - `Blocked`: the pending queue holds `max_pending` messages;
     /// - when the server's CONNACK is known: QoS above its Maximum QoS ([MQTT-3.2.2-11]), RETAIN
@@ -56,6 +62,20 @@ impl ClientSession {
                 return Err(PublishError::RetainNotSupported(message)); // [MQTT-3.2.2-14]
             }
         }
+        let mut message = message;
+        if self.status == Status::Connected
+            && self.conn.control.is_empty()
+            && self.config.max_pending > 0
+        {
+            // The window is open and nothing waits: encoded now, behind nothing queued, so
+            // `poll_transmit` hands it out first. The encoder refuses what the size check below
+            // refuses (the server's Maximum Packet Size is the encoder's).
+            match self.out.send_now(&self.encoder, &mut self.staged, message) {
+                Ok(Ok(id)) => return Ok(id),
+                Ok(Err(e)) => return Err(publish_error(e)),
+                Err(m) => message = m,
+            }
+        }
         let size = self.publish_size(&message)?;
         let max = self.peer_max_packet_size();
         if size > u64::from(max) {
@@ -81,10 +101,7 @@ impl ClientSession {
             .and_then(|body| crate::packet::frame_size(body, crate::MAX_PACKET_SIZE));
         match len {
             Ok((_, size)) => Ok(size as u64),
-            Err(crate::EncodeError::PacketTooLarge { size, max }) => {
-                Err(PublishError::TooLarge { size, max })
-            }
-            Err(other) => Err(PublishError::Invalid(other)),
+            Err(e) => Err(publish_error(e)),
         }
     }
 
@@ -248,5 +265,13 @@ impl ClientSession {
             .map_err(CommandError::Encode)?;
         self.conn.control.push_back(packet);
         Ok(())
+    }
+}
+
+/// Why a message that does not encode is refused.
+fn publish_error(e: crate::EncodeError) -> PublishError {
+    match e {
+        crate::EncodeError::PacketTooLarge { size, max } => PublishError::TooLarge { size, max },
+        other => PublishError::Invalid(other),
     }
 }

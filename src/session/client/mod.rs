@@ -60,6 +60,10 @@ pub struct ClientSession {
     /// `Message` holds, while queued, the token of the acknowledgement it releases when taken
     /// (and none once taken): the event is all that is queued, and moved once.
     events: VecDeque<ClientEvent>,
+    /// PUBLISHes `publish` encoded at once (the window was open and nothing waited), handed
+    /// out first by the next `poll_transmit`; dropped, their messages queued again, when the
+    /// connection ends before that. Kept across connections for its capacity.
+    staged: crate::BytesMut,
     /// A publish was refused as `Blocked`: a `Writable` event is owed when there is room.
     writable_owed: bool,
 }
@@ -115,6 +119,7 @@ impl ClientSession {
             conn: Conn::default(),
             connections: 0,
             events: VecDeque::new(),
+            staged: crate::BytesMut::new(),
             writable_owed: false,
         }
     }
@@ -435,6 +440,10 @@ impl ClientSession {
         if self.conn.ended {
             return;
         }
+        // PUBLISHes staged and not handed out never left: their messages are queued again,
+        // before the session state is kept or discarded.
+        self.staged.clear();
+        self.out.unstage(self.now);
         self.conn.ended = true;
         self.status = Status::Closing;
         self.conn.early.clear();

@@ -9,11 +9,13 @@ impl ClientSession {
     /// Appends to `tx` everything the server is owed now, and returns the number of bytes
     /// appended (0: nothing to send). Write them to the transport in order.
     ///
-    /// Order: control packets (CONNECT, acknowledgements, SUBSCRIBE, PINGREQ, DISCONNECT, ...),
-    /// then after a resumed session the in-flight messages again (PUBLISH with DUP 1, or
-    /// PUBREL, in their original order, [MQTT-4.4.0-1], [MQTT-4.6.0-1]), then pending messages
-    /// while the server's Receive Maximum allows ([MQTT-3.3.4-7]) and identifiers are free.
-    /// A QoS 1/2 message gets its packet identifier here, at its first transmission.
+    /// Order: the QoS 1/2 PUBLISHes [`publish`](Self::publish) encoded at once (it does so only
+    /// when no control packet waits), then control packets (CONNECT, acknowledgements,
+    /// SUBSCRIBE, PINGREQ, DISCONNECT, ...), then after a resumed session the in-flight messages
+    /// again (PUBLISH with DUP 1, or PUBREL, in their original order, [MQTT-4.4.0-1],
+    /// [MQTT-4.6.0-1]), then pending messages while the server's Receive Maximum allows
+    /// ([MQTT-3.3.4-7]) and identifiers are free. A queued QoS 1/2 message gets its packet
+    /// identifier here, at its first transmission.
     /// Acknowledgements whose properties would exceed the server's Maximum Packet Size go
     /// without them ([MQTT-3.4.2-2/3], [MQTT-3.5.2-2/3], [MQTT-3.6.2-2/3], [MQTT-3.7.2-2/3],
     /// [MQTT-3.14.2-3/4], [MQTT-3.15.2-2/3]).
@@ -21,6 +23,12 @@ impl ClientSession {
     pub fn poll_transmit(&mut self, now: Instant, tx: &mut BytesMut) -> usize {
         let now = self.advance(now);
         let start = tx.len();
+        if !self.staged.is_empty() {
+            // Encoded by `publish` before anything now in `control` was queued.
+            tx.extend_from_slice(&self.staged);
+            self.staged.clear();
+            self.out.staged_out();
+        }
         while let Some(packet) = self.conn.control.pop_front() {
             encode_control(&self.encoder, &packet, tx, false);
         }

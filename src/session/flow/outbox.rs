@@ -34,6 +34,10 @@ pub(crate) struct Outbox {
     quota_max: u16,
     /// Outgoing flows not yet sent again on this connection (after a session was resumed).
     resend: usize,
+    /// The last `staged` flows of `outgoing` were encoded by [`Outbox::send_now`] into the
+    /// caller's staging buffer and not handed out yet: not `sent`, so no acknowledgement finds
+    /// them.
+    staged: usize,
     aliases: OutboundAliases,
 }
 
@@ -87,6 +91,7 @@ impl Default for Outbox {
             send_quota: 0,
             quota_max: 0,
             resend: 0,
+            staged: 0,
             aliases: OutboundAliases::default(),
         }
     }
@@ -147,6 +152,80 @@ impl Outbox {
         Ok(self.queue(now, message))
     }
 
+    /// Sends a new QoS 1/2 message at once when nothing waits before it and the window is open
+    /// (no message queued, no resend owed, send quota and a free identifier, no topic aliases):
+    /// its PUBLISH (DUP 0, [MQTT-4.3.2-2] / [MQTT-4.3.3-2]) is appended to `staging`, and the
+    /// flow is in flight, though not `sent` until [`Outbox::staged_out`] says the bytes left.
+    /// `Err(message)`: it has to be queued. `Ok(Err(_))`: it does not encode (nothing written,
+    /// the message dropped, as a refused `publish` drops it).
+    pub(crate) fn send_now(
+        &mut self,
+        encoder: &Encoder,
+        staging: &mut BytesMut,
+        message: Message,
+    ) -> Result<Result<PublishId, EncodeError>, Message> {
+        if message.qos == QoS::AtMostOnce
+            || self.has_work()
+            || self.aliases.enabled()
+            // [MQTT-3.3.4-7] / [MQTT-3.3.4-9], as `transmit_pending`.
+            || self.send_quota == 0
+            || self.outgoing.len() >= usize::from(self.quota_max)
+        {
+            return Err(message);
+        }
+        // [MQTT-2.2.1-3] / [MQTT-4.3.2-1] / [MQTT-4.3.3-1]: an identifier not in use.
+        let Some(pid) = self.allocate_pid() else {
+            return Err(message);
+        };
+        if let Err(e) = encoder.encode_publish_fields(&message.fields(Some(pid), false), staging) {
+            return Ok(Err(e));
+        }
+        let id = PublishId(self.next_publish);
+        self.next_publish += 1;
+        self.reserve_pid(pid);
+        self.send_quota -= 1;
+        self.staged += 1;
+        self.outgoing.push_back(Outgoing {
+            id,
+            pid,
+            message,
+            released: false,
+            sent: false,
+            holds_quota: true,
+        });
+        Ok(Ok(id))
+    }
+
+    /// The staged PUBLISHes were handed out: their flows are sent.
+    #[inline]
+    pub(crate) fn staged_out(&mut self) {
+        let staged = core::mem::take(&mut self.staged);
+        for entry in self.outgoing.iter_mut().rev().take(staged) {
+            entry.sent = true;
+        }
+    }
+
+    /// The staged PUBLISHes were dropped before they left (the connection ended): their flows
+    /// go back to the front of the queue, in order, as never sent, with their identifiers and
+    /// quota units returned.
+    pub(crate) fn unstage(&mut self, now: Instant) {
+        for _ in 0..core::mem::take(&mut self.staged) {
+            let Some(entry) = self.outgoing.pop_back() else {
+                break;
+            };
+            self.ids.remove(entry.pid);
+            if entry.holds_quota {
+                self.send_quota = self.send_quota.saturating_add(1).min(self.quota_max);
+            }
+            self.pending_bytes += queued_size(&entry.message);
+            self.pending.push_front(Pending {
+                id: entry.id,
+                message: entry.message,
+                queued_at: now,
+            });
+        }
+    }
+
     /// Whether [`transmit`](Self::transmit) may have something to send: messages queued, or
     /// resends owed. False is the usual answer after a PUBLISH went out, and costs two loads.
     #[inline]
@@ -192,6 +271,7 @@ impl Outbox {
         self.send_quota = quota;
         self.quota_max = quota;
         self.resend = 0;
+        self.staged = 0;
         self.aliases = OutboundAliases::new(alias_max);
         for entry in &mut self.outgoing {
             entry.sent = false;
@@ -238,6 +318,7 @@ impl Outbox {
             self.pending.push_front(pending);
         }
         self.resend = 0;
+        self.staged = 0;
     }
 
     // ---------------------------------------------------------------- acknowledgements
