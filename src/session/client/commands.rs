@@ -62,19 +62,18 @@ impl ClientSession {
                 return Err(PublishError::RetainNotSupported(message)); // [MQTT-3.2.2-14]
             }
         }
-        let mut message = message;
         if self.status == Status::Connected
             && self.conn.control.is_empty()
             && self.config.max_pending > 0
+            && let Some(pid) = self.out.send_now_pid(message.qos)
         {
             // The window is open and nothing waits: encoded now, behind nothing queued, so
             // `poll_transmit` hands it out first. The encoder refuses what the size check below
             // refuses (the server's Maximum Packet Size is the encoder's).
-            match self.out.send_now(&self.encoder, &mut self.staged, message) {
-                Ok(Ok(id)) => return Ok(id),
-                Ok(Err(e)) => return Err(publish_error(e)),
-                Err(m) => message = m,
-            }
+            return self
+                .out
+                .send_now(&self.encoder, &mut self.staged, message, pid)
+                .map_err(publish_error);
         }
         let size = self.publish_size(&message)?;
         let max = self.peer_max_packet_size();

@@ -282,15 +282,26 @@ impl ClientSession {
     /// The next event, if any. In [`AckMode::Auto`](crate::session::AckMode::Auto) taking a
     /// received QoS 1/2 message acknowledges it.
     #[must_use]
+    #[inline]
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
         let mut event = self.events.pop_front()?;
-        // The token names the connection as well as the sequence number: sequence numbers
-        // restart with every connection, and an event taken after a reconnect must not release
-        // the acknowledgement of another message (`reply` ignores a token of another one).
-        if let ClientEvent::Message { ack, .. } = &mut event
+        if let ClientEvent::Message {
+            ack: ack @ Some(_), ..
+        } = &mut event
             && self.config.ack_mode == crate::session::AckMode::Auto
-            && let Some(token) = ack.take()
         {
+            self.auto_ack(ack);
+        }
+        Some(event)
+    }
+
+    /// Releases the acknowledgement of a message taken in automatic mode, whose token rode in
+    /// its event. The token names the connection as well as the sequence number: sequence
+    /// numbers restart with every connection, and an event taken after a reconnect must not
+    /// release the acknowledgement of another message (`reply` ignores a token of another one).
+    #[inline(never)]
+    fn auto_ack(&mut self, ack: &mut Option<crate::session::AckToken>) {
+        if let Some(token) = ack.take() {
             self.inb.reply(
                 token,
                 ReasonCode::SUCCESS,
@@ -299,7 +310,6 @@ impl ClientSession {
                 &mut self.conn.control,
             );
         }
-        Some(event)
     }
 
     /// The earliest time at which [`handle_timeout`](Self::handle_timeout) has work to do:
@@ -514,7 +524,7 @@ impl ClientSession {
                 rx.clear();
                 return;
             }
-            if !self.wants_read() {
+            if rx.is_empty() || !self.wants_read() {
                 return;
             }
             if self.status == Status::Connected {

@@ -20,8 +20,38 @@ impl ClientSession {
     /// without them ([MQTT-3.4.2-2/3], [MQTT-3.5.2-2/3], [MQTT-3.6.2-2/3], [MQTT-3.7.2-2/3],
     /// [MQTT-3.14.2-3/4], [MQTT-3.15.2-2/3]).
     #[must_use = "the bytes appended to `tx` must be written to the transport"]
+    #[inline]
     pub fn poll_transmit(&mut self, now: Instant, tx: &mut BytesMut) -> usize {
         let now = self.advance(now);
+        // The usual calls, checked where they are made: nothing owed (after an input that
+        // needs no answer), or only what `publish` encoded.
+        if self.conn.control.is_empty()
+            && !self.writable_owed
+            && !(self.status == Status::Connected && self.out.has_work())
+        {
+            if self.staged.is_empty() {
+                return 0;
+            }
+            return self.hand_out_staged(now, tx);
+        }
+        self.transmit_all(now, tx)
+    }
+
+    /// The PUBLISHes `publish` encoded, appended to `tx`: their flows are sent.
+    #[inline(never)]
+    fn hand_out_staged(&mut self, now: Instant, tx: &mut BytesMut) -> usize {
+        let written = self.staged.len();
+        tx.extend_from_slice(&self.staged);
+        self.staged.clear();
+        self.out.staged_out();
+        self.conn.last_sent = now;
+        written
+    }
+
+    /// [`poll_transmit`](Self::poll_transmit) when control packets, resends, queued messages
+    /// or a `Writable` event are owed.
+    #[inline(never)]
+    fn transmit_all(&mut self, now: Instant, tx: &mut BytesMut) -> usize {
         let start = tx.len();
         if !self.staged.is_empty() {
             // Encoded by `publish` before anything now in `control` was queued.

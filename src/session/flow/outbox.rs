@@ -152,34 +152,37 @@ impl Outbox {
         Ok(self.queue(now, message))
     }
 
-    /// Sends a new QoS 1/2 message at once when nothing waits before it and the window is open
-    /// (no message queued, no resend owed, send quota and a free identifier, no topic aliases):
-    /// its PUBLISH (DUP 0, [MQTT-4.3.2-2] / [MQTT-4.3.3-2]) is appended to `staging`, and the
-    /// flow is in flight, though not `sent` until [`Outbox::staged_out`] says the bytes left.
-    /// `Err(message)`: it has to be queued. `Ok(Err(_))`: it does not encode (nothing written,
-    /// the message dropped, as a refused `publish` drops it).
-    pub(crate) fn send_now(
-        &mut self,
-        encoder: &Encoder,
-        staging: &mut BytesMut,
-        message: Message,
-    ) -> Result<Result<PublishId, EncodeError>, Message> {
-        if message.qos == QoS::AtMostOnce
+    /// The packet identifier a new message of `qos` gets when [`Outbox::send_now`] may send
+    /// it at once: QoS 1 or 2, nothing waiting before it (no message queued, no resend owed),
+    /// no topic aliases, send quota and a free identifier. `None`: it has to be queued.
+    #[inline]
+    pub(crate) fn send_now_pid(&self, qos: QoS) -> Option<PacketId> {
+        if qos == QoS::AtMostOnce
             || self.has_work()
             || self.aliases.enabled()
             // [MQTT-3.3.4-7] / [MQTT-3.3.4-9], as `transmit_pending`.
             || self.send_quota == 0
             || self.outgoing.len() >= usize::from(self.quota_max)
         {
-            return Err(message);
+            return None;
         }
         // [MQTT-2.2.1-3] / [MQTT-4.3.2-1] / [MQTT-4.3.3-1]: an identifier not in use.
-        let Some(pid) = self.allocate_pid() else {
-            return Err(message);
-        };
-        if let Err(e) = encoder.encode_publish_fields(&message.fields(Some(pid), false), staging) {
-            return Ok(Err(e));
-        }
+        self.allocate_pid()
+    }
+
+    /// Sends a new QoS 1/2 message at once with `pid` (from [`Outbox::send_now_pid`]): its
+    /// PUBLISH (DUP 0, [MQTT-4.3.2-2] / [MQTT-4.3.3-2]) is appended to `staging`, and the flow is
+    /// in flight, though not `sent` until [`Outbox::staged_out`] says the bytes left. An error:
+    /// it does not encode (nothing written, the message dropped, as a refused `publish` drops
+    /// it).
+    pub(crate) fn send_now(
+        &mut self,
+        encoder: &Encoder,
+        staging: &mut BytesMut,
+        message: Message,
+        pid: PacketId,
+    ) -> Result<PublishId, EncodeError> {
+        encoder.encode_publish_fields(&message.fields(Some(pid), false), staging)?;
         let id = PublishId(self.next_publish);
         self.next_publish += 1;
         self.reserve_pid(pid);
@@ -193,7 +196,7 @@ impl Outbox {
             sent: false,
             holds_quota: true,
         });
-        Ok(Ok(id))
+        Ok(id)
     }
 
     /// The staged PUBLISHes were handed out: their flows are sent.
