@@ -257,7 +257,7 @@ impl<B: Buffer> PublishFields<'_, B> {
     /// turned that into the remaining length and the packet's `size`: one reservation, then the
     /// head ([`PublishFields::put_head`]) and the payload. Nothing can fail here, so the generic
     /// writer's dispatch and its undo-on-error bookkeeping are skipped.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn write_packet(
         &self,
         version: Version,

@@ -41,8 +41,14 @@ impl ClientSession {
     #[inline(never)]
     fn hand_out_staged(&mut self, now: Instant, tx: &mut BytesMut) -> usize {
         let written = self.staged.len();
-        tx.extend_from_slice(&self.staged);
-        self.staged.clear();
+        if tx.is_empty() {
+            // Nothing to append to: the buffers trade places, no byte is copied. Each keeps
+            // its capacity, so neither allocates once both are large enough.
+            core::mem::swap(tx, &mut self.staged);
+        } else {
+            tx.extend_from_slice(&self.staged);
+            self.staged.clear();
+        }
         self.out.staged_out();
         self.conn.last_sent = now;
         written

@@ -175,6 +175,7 @@ impl Outbox {
     /// in flight, though not `sent` until [`Outbox::staged_out`] says the bytes left. An error:
     /// it does not encode (nothing written, the message dropped, as a refused `publish` drops
     /// it).
+    #[inline]
     pub(crate) fn send_now(
         &mut self,
         encoder: &Encoder,
@@ -203,8 +204,11 @@ impl Outbox {
     #[inline]
     pub(crate) fn staged_out(&mut self) {
         let staged = core::mem::take(&mut self.staged);
-        for entry in self.outgoing.iter_mut().rev().take(staged) {
-            entry.sent = true;
+        let len = self.outgoing.len();
+        for i in len.saturating_sub(staged)..len {
+            if let Some(entry) = self.outgoing.get_mut(i) {
+                entry.sent = true;
+            }
         }
     }
 
