@@ -297,7 +297,12 @@ impl Decoder {
         if self.max_packet_size < 4 {
             return Ok(None);
         }
-        bytes::Buf::advance(src, 4);
+        if src.len() == 4 {
+            // The usual case, the last packet of a read: emptied where it stands.
+            src.clear();
+        } else {
+            bytes::Buf::advance(src, 4);
+        }
         match crate::PacketId::new(u16::from_be_bytes([hi, lo])) {
             Some(pid) => Ok(Some(ShortAck { kind, pid })),
             None => Err(DecodeError::ZeroPacketId(kind)), // [MQTT-2.3.1-1]
@@ -573,6 +578,9 @@ mod tests {
                 assert_eq!(&buf[..], &[0xC0]);
                 let mut again = BytesMut::from(&bytes[..4]);
                 assert_eq!(decoder.decode(&mut again), Ok(Some(ack.into_packet())));
+                let mut alone = BytesMut::from(&bytes[..4]);
+                assert_eq!(decoder.take_short_ack(&mut alone), Ok(Some(ack)));
+                assert!(alone.is_empty());
             }
         }
     }
