@@ -35,8 +35,8 @@ pub(crate) struct Outbox {
     /// Outgoing flows not yet sent again on this connection (after a session was resumed).
     resend: usize,
     /// The last `staged` flows of `outgoing` were encoded by [`Outbox::send_now`] into the
-    /// caller's staging buffer and not handed out yet: not `sent`, so no acknowledgement finds
-    /// them.
+    /// caller's staging buffer and not handed out yet: no acknowledgement finds them
+    /// ([`Outbox::find`] stops before them).
     staged: usize,
     aliases: OutboundAliases,
 }
@@ -172,7 +172,8 @@ impl Outbox {
 
     /// Sends a new QoS 1/2 message at once with `pid` (from [`Outbox::send_now_pid`]): its
     /// PUBLISH (DUP 0, [MQTT-4.3.2-2] / [MQTT-4.3.3-2]) is appended to `staging`, and the flow is
-    /// in flight, though not `sent` until [`Outbox::staged_out`] says the bytes left. An error:
+    /// in flight, though no acknowledgement finds it until [`Outbox::staged_out`] says the bytes
+    /// left. An error:
     /// it does not encode (nothing written, the message dropped, as a refused `publish` drops
     /// it).
     #[inline]
@@ -194,7 +195,7 @@ impl Outbox {
             pid,
             message,
             released: false,
-            sent: false,
+            sent: true,
             holds_quota: true,
         });
         Ok(id)
@@ -203,13 +204,7 @@ impl Outbox {
     /// The staged PUBLISHes were handed out: their flows are sent.
     #[inline]
     pub(crate) fn staged_out(&mut self) {
-        let staged = core::mem::take(&mut self.staged);
-        let len = self.outgoing.len();
-        for i in len.saturating_sub(staged)..len {
-            if let Some(entry) = self.outgoing.get_mut(i) {
-                entry.sent = true;
-            }
-        }
+        self.staged = 0;
     }
 
     /// The staged PUBLISHes were dropped before they left (the connection ended): their flows
@@ -376,10 +371,14 @@ impl Outbox {
         self.complete(i)
     }
 
+    /// The flow of `pid` at that stage, sent on this connection; the staged flows at the back
+    /// were not handed out yet and are not looked at.
     fn find(&self, pid: PacketId, qos: QoS, released: bool) -> Option<usize> {
-        self.outgoing
-            .iter()
-            .position(|o| o.pid == pid && o.message.qos == qos && o.released == released && o.sent)
+        let i = self.outgoing.iter().position(|o| {
+            o.pid == pid && o.message.qos == qos && o.released == released && o.sent
+        })?;
+        // Identifiers are unique among the flows: a staged match is the only one.
+        (i < self.outgoing.len().saturating_sub(self.staged)).then_some(i)
     }
 
     /// A QoS 1/2 flow is done: identifier free, one more unit of send quota ([MQTT-4.9.0-1]
