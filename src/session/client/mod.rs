@@ -129,6 +129,7 @@ impl ClientSession {
         &self.config
     }
 
+    #[inline]
     fn advance(&mut self, now: Instant) -> Instant {
         self.now = self.now.max(now);
         self.now
