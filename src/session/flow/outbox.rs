@@ -326,6 +326,7 @@ impl Outbox {
     // ---------------------------------------------------------------- acknowledgements
 
     /// PUBACK: the QoS 1 flow of `pid` is done.
+    #[inline]
     pub(crate) fn on_puback(&mut self, pid: PacketId) -> Option<PublishId> {
         let i = self.find(pid, QoS::AtLeastOnce, false)?;
         self.complete(i)
