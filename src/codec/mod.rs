@@ -495,7 +495,7 @@ impl Encoder {
 
     /// Appends the PUBLISH made of `fields` (a message a session stores, encoded where it lies):
     /// what [`Encoder::encode`] does with the same `Packet::Publish`, and the same errors.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn encode_publish_fields<B: Buffer>(
         &self,
         fields: &crate::packet::PublishFields<'_, B>,
