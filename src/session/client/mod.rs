@@ -544,14 +544,27 @@ impl ClientSession {
                     }
                 }
             }
-            match self.decoder.decode(rx) {
-                Ok(Some(packet)) => self.handle_packet_inner(packet),
-                Ok(None) => return,
-                Err(e) => {
-                    rx.clear();
-                    self.decode_failed(e);
-                    return;
-                }
+            if !self.decode_one(rx) {
+                return;
+            }
+        }
+    }
+
+    /// Decodes and handles the packet at the front of `rx`; false when there is none whole yet,
+    /// or the connection failed. Out of line: the loop above stays small for the short
+    /// acknowledgements it reads itself.
+    #[inline(never)]
+    fn decode_one(&mut self, rx: &mut crate::BytesMut) -> bool {
+        match self.decoder.decode(rx) {
+            Ok(Some(packet)) => {
+                self.handle_packet_inner(packet);
+                true
+            }
+            Ok(None) => false,
+            Err(e) => {
+                rx.clear();
+                self.decode_failed(e);
+                false
             }
         }
     }

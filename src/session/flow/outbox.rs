@@ -374,10 +374,15 @@ impl Outbox {
 
     /// The flow of `pid` at that stage, sent on this connection; the staged flows at the back
     /// were not handed out yet and are not looked at.
+    #[inline(always)]
     fn find(&self, pid: PacketId, qos: QoS, released: bool) -> Option<usize> {
-        let i = self.outgoing.iter().position(|o| {
-            o.pid == pid && o.message.qos == qos && o.released == released && o.sent
-        })?;
+        let (front, back) = self.outgoing.as_slices();
+        let matches =
+            |o: &Outgoing| o.pid == pid && o.message.qos == qos && o.released == released && o.sent;
+        let i = match front.iter().position(matches) {
+            Some(i) => i,
+            None => front.len() + back.iter().position(matches)?,
+        };
         // Identifiers are unique among the flows: a staged match is the only one.
         (i < self.outgoing.len().saturating_sub(self.staged)).then_some(i)
     }
