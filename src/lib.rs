@@ -165,7 +165,7 @@ pub use codec::header::FixedHeader;
 #[cfg(feature = "tokio-util")]
 pub use codec::tokio::{CodecError, MqttCodec};
 pub use codec::varint;
-pub use codec::{Decoded, Decoder, Encoder, MAX_PACKET_SIZE, decode, decode_slice};
+pub use codec::{Decoded, Decoder, Encoder, MAX_PACKET_SIZE, ShortAck, decode, decode_slice};
 pub use error::{DecodeError, EncodeError};
 pub use packet::{
     Ack, Auth, ConnAck, Connect, Disconnect, Packet, Publish, SubAck, Subscribe, UnsubAck,

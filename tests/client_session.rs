@@ -348,6 +348,70 @@ fn qos1_publish_fresh_id_dup_0_completed_by_puback_mqtt_4_3_2_1_mqtt_4_3_2_2() {
     }
 }
 
+/// A QoS 1/2 message published while the window is open is encoded at once and counts as in
+/// flight, but is not sent until `poll_transmit` hands it out: an acknowledgement of its
+/// identifier before that completes nothing ([MQTT-4.3.2-1]: the identifier is the message's
+/// only once sent), later packets follow it, and when the connection ends first the message goes
+/// back to the queue as never sent: on the next connection it is sent with DUP 0
+/// ([MQTT-4.3.2-2] / [MQTT-4.3.3-2]) and no QoS 2 message is reported lost.
+#[test]
+fn message_encoded_at_publish_is_sent_once_and_requeued_if_never_handed_out_mqtt_4_3_2_2() {
+    for version in VERSIONS {
+        for qos in [QoS::AtLeastOnce, QoS::ExactlyOnce] {
+            let mut s = Scripted::connected(version, config());
+            let a = publish(&mut s, msg("a", qos));
+            assert_eq!((s.client.inflight(), s.client.pending()), (1, 0));
+            // An early acknowledgement of the first identifier does nothing.
+            s.feed(Packet::pub_ack(pid(1)));
+            s.feed(Packet::pub_comp(pid(1)));
+            assert_eq!(s.events(), vec![]);
+            let sub = subscribe(&mut s, &["t"]);
+            let sent = s.sent();
+            assert!(
+                matches!(sent.as_slice(), [Packet::Publish(p), Packet::Subscribe(x)]
+                    if !p.dup && p.qos.qos() == qos && x.pid == sub),
+                "{sent:?}"
+            );
+            let pa = pid_of(publishes(&sent)[0]);
+            if qos == QoS::AtLeastOnce {
+                s.feed(Packet::pub_ack(pa));
+            } else {
+                s.feed(Packet::pub_rec(pa));
+                assert_eq!(s.sent(), vec![Packet::pub_rel(pa)]);
+                s.feed(Packet::pub_comp(pa));
+            }
+            assert_eq!(published(&s.events()), vec![(a, ReasonCode::SUCCESS)]);
+
+            // Published, then the transport is lost before `poll_transmit`.
+            let b = publish(&mut s, msg("b", qos));
+            s.close();
+            let events = s.events();
+            assert!(
+                !events
+                    .iter()
+                    .any(|e| matches!(e, ClientEvent::PublishFailed { id, .. } if *id == b)),
+                "{events:?}"
+            );
+            assert_eq!(s.client.pending(), 1, "b is queued again");
+            s.establish(connect(version, 0), ConnAckProperties::default());
+            let sent = s.sent();
+            let p = publishes(&sent);
+            assert_eq!(p.len(), 1, "{sent:?}");
+            assert!(!p[0].dup, "b was never sent: DUP 0");
+            assert_eq!(p[0].topic.as_str(), "b");
+            let pb = pid_of(p[0]);
+            if qos == QoS::AtLeastOnce {
+                s.feed(Packet::pub_ack(pb));
+            } else {
+                s.feed(Packet::pub_rec(pb));
+                assert_eq!(s.sent(), vec![Packet::pub_rel(pb)]);
+                s.feed(Packet::pub_comp(pb));
+            }
+            assert_eq!(published(&s.events()), vec![(b, ReasonCode::SUCCESS)]);
+        }
+    }
+}
+
 /// [MQTT-4.3.3-1] (both), [MQTT-4.3.3-2], [MQTT-4.3.3-4], [MQTT-4.3.3-5]: QoS 2 sends PUBLISH
 /// (DUP 0), answers PUBREC with PUBREL of the same identifier, and completes on PUBCOMP.
 #[test]
@@ -1808,6 +1872,44 @@ fn malformed_packet_disconnect_0x81_nothing_processed_after() {
         s.feed(Packet::pub_ack(p));
         assert_eq!(s.events(), vec![]);
         assert!(s.client.should_close());
+    }
+}
+
+/// [MQTT-2.3.1-1] and [MQTT-2.1.3-1] on the short acknowledgements the session reads in place:
+/// a four-byte PUBACK with identifier 0 (Protocol Error), or a PUBREL without its 0010 flags
+/// (Malformed Packet), ends the connection as the general decoder does, and a PUBACK after it
+/// completes nothing.
+#[test]
+fn short_acks_with_zero_id_or_wrong_flags_are_malformed_mqtt_2_3_1_1_mqtt_2_1_3_1() {
+    for version in VERSIONS {
+        for (bad, reason) in [
+            ([0x40, 0x02, 0x00, 0x00], ReasonCode::PROTOCOL_ERROR),
+            ([0x60, 0x02, 0x00, 0x01], ReasonCode::MALFORMED_PACKET),
+        ] {
+            let mut s = Scripted::connected(version, config());
+            publish(&mut s, msg("a", QoS::AtLeastOnce));
+            let p = pid_of(publishes(&s.sent())[0]);
+            s.feed_bytes(&bad);
+            let sent = s.sent();
+            if version.is_v5() {
+                assert_eq!(sent, vec![Packet::disconnect_with(reason)]);
+            } else {
+                assert_eq!(sent, vec![]);
+            }
+            let events = s.events();
+            assert!(
+                matches!(
+                    Scripted::disconnected(&events).0,
+                    ConnectionError::Decode(
+                        mqtt_wire::DecodeError::ZeroPacketId(_)
+                            | mqtt_wire::DecodeError::InvalidFlags { .. }
+                    )
+                ),
+                "{events:?}"
+            );
+            s.feed(Packet::pub_ack(p));
+            assert_eq!(s.events(), vec![]);
+        }
     }
 }
 

@@ -267,6 +267,48 @@ impl Decoder {
         Ok(Some(packet))
     }
 
+    /// Takes a PUBLISH acknowledgement in its four-byte short form off the front of `src`
+    /// without building a [`Packet`]: the most frequent packet a publisher receives, read in
+    /// place (the bytes are skipped, no frame is split off).
+    ///
+    /// - `Ok(Some(ack))`: the first four bytes were that acknowledgement; they were removed.
+    /// - `Ok(None)`: `src` does not start with a whole short acknowledgement (another packet, a
+    ///   longer acknowledgement, wrong fixed-header flags, too few bytes, or a maximum packet
+    ///   size below four bytes); `src` is untouched and [`Decoder::decode`] reads it (and
+    ///   reports what is wrong with it).
+    /// - `Err(DecodeError::ZeroPacketId)`: the packet identifier is 0 ([MQTT-2.3.1-1]); the four
+    ///   bytes were removed, as `decode` removes them.
+    ///
+    /// The checks are `decode`'s: the fixed-header flags are compared whole (PUBREL's are
+    /// `0010`, the others' `0000`, [MQTT-2.1.3-1] / [MQTT-2.2.2-1]), and the four packets go
+    /// both ways, so no sender is refused.
+    #[inline(always)]
+    pub fn take_short_ack(&mut self, src: &mut BytesMut) -> Result<Option<ShortAck>, DecodeError> {
+        let Some(&[first, 2, hi, lo]) = src.get(..4) else {
+            return Ok(None);
+        };
+        let kind = match first {
+            0x40 => PacketType::PubAck,
+            0x50 => PacketType::PubRec,
+            0x62 => PacketType::PubRel,
+            0x70 => PacketType::PubComp,
+            _ => return Ok(None),
+        };
+        if self.max_packet_size < 4 {
+            return Ok(None);
+        }
+        if src.len() == 4 {
+            // The usual case, the last packet of a read: emptied where it stands.
+            src.clear();
+        } else {
+            bytes::Buf::advance(src, 4);
+        }
+        match crate::PacketId::new(u16::from_be_bytes([hi, lo])) {
+            Some(pid) => Ok(Some(ShortAck { kind, pid })),
+            None => Err(DecodeError::ZeroPacketId(kind)), // [MQTT-2.3.1-1]
+        }
+    }
+
     /// Decodes one packet from the start of `src` (a `&[u8]` or [`Bytes`]) with this decoder's
     /// settings, sharing `src`'s storage, and returns it with the number of bytes it took.
     /// `Ok(None)` while `src` holds no whole packet. Checks the sender and adopts the version of
@@ -298,6 +340,34 @@ impl Decoder {
             self.version = connect.protocol;
         }
         Ok(())
+    }
+}
+
+/// A PUBLISH acknowledgement in its four-byte short form (remaining length 2: the packet
+/// identifier only; on 5.0 the reason code is then Success and there are no properties), as
+/// [`Decoder::take_short_ack`] reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ShortAck {
+    /// PUBACK, PUBREC, PUBREL or PUBCOMP.
+    pub kind: PacketType,
+    /// The packet identifier, never zero.
+    pub pid: crate::PacketId,
+}
+
+impl ShortAck {
+    /// The packet [`Decoder::decode`] returns for the same four bytes.
+    pub fn into_packet(self) -> Packet<Bytes> {
+        let ack = crate::packet::Ack {
+            pid: self.pid,
+            reason_code: crate::ReasonCode::SUCCESS,
+            properties: Default::default(),
+        };
+        match self.kind {
+            PacketType::PubAck => Packet::PubAck(ack),
+            PacketType::PubRec => Packet::PubRec(ack),
+            PacketType::PubRel => Packet::PubRel(ack),
+            _ => Packet::PubComp(ack),
+        }
     }
 }
 
@@ -423,6 +493,24 @@ impl Encoder {
         packet.encode_limited(self.version, self.max_packet_size, dst)
     }
 
+    /// Appends the PUBLISH made of `fields` (a message a session stores, encoded where it lies):
+    /// what [`Encoder::encode`] does with the same `Packet::Publish`, and the same errors.
+    #[inline(always)]
+    pub(crate) fn encode_publish_fields<B: Buffer>(
+        &self,
+        fields: &crate::packet::PublishFields<'_, B>,
+        dst: &mut BytesMut,
+    ) -> Result<usize, EncodeError> {
+        // PUBLISH goes both ways: its one rule on the sender ([MQTT-3.3.4-6]).
+        if self.side == Some(Side::Client) && fields.carries_subscription_identifier() {
+            return Err(EncodeError::SubscriptionIdentifierFromClient);
+        }
+        let (remaining, size) =
+            crate::packet::frame_size(fields.body_len(self.version)?, self.max_packet_size)?;
+        fields.write_packet(self.version, remaining, size, dst);
+        Ok(size)
+    }
+
     /// Appends a PUBLISH without its payload (see [`Publish::encode_header`]), refusing it when
     /// the whole packet, payload included, is larger than this encoder's maximum. The caller
     /// sends `publish.payload` after the returned bytes, without copying it.
@@ -470,5 +558,86 @@ mod tests {
             Err(EncodeError::PacketTooLarge { size: 12, max: 11 })
         );
         assert_eq!(dst.len(), 7);
+    }
+
+    #[test]
+    fn short_acks_are_taken_in_place_and_agree_with_decode() {
+        for version in [Version::V3_1_1, Version::V5] {
+            for (first, kind) in [
+                (0x40, PacketType::PubAck),
+                (0x50, PacketType::PubRec),
+                (0x62, PacketType::PubRel),
+                (0x70, PacketType::PubComp),
+            ] {
+                let bytes = [first, 0x02, 0x12, 0x34, 0xC0];
+                let mut buf = BytesMut::from(&bytes[..]);
+                let mut decoder = Decoder::new(version).receiving_from(Side::Server);
+                let ack = decoder.take_short_ack(&mut buf).unwrap().unwrap();
+                assert_eq!(ack.kind, kind);
+                assert_eq!(ack.pid.get(), 0x1234);
+                assert_eq!(&buf[..], &[0xC0]);
+                let mut again = BytesMut::from(&bytes[..4]);
+                assert_eq!(decoder.decode(&mut again), Ok(Some(ack.into_packet())));
+                let mut alone = BytesMut::from(&bytes[..4]);
+                assert_eq!(decoder.take_short_ack(&mut alone), Ok(Some(ack)));
+                assert!(alone.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn short_ack_with_packet_id_zero_is_refused_mqtt_2_3_1_1() {
+        let mut decoder = Decoder::new(Version::V3_1_1);
+        let mut buf = BytesMut::from(&[0x40, 0x02, 0x00, 0x00, 0xC0][..]);
+        assert_eq!(
+            decoder.take_short_ack(&mut buf),
+            Err(DecodeError::ZeroPacketId(PacketType::PubAck))
+        );
+        // Consumed, as `decode` consumes it.
+        assert_eq!(&buf[..], &[0xC0]);
+    }
+
+    #[test]
+    fn short_ack_with_wrong_flags_is_left_to_decode_mqtt_2_1_3_1() {
+        // PUBREL without its 0010 flags, PUBACK with them: not taken, and `decode` refuses them.
+        for (first, kind, flags) in [
+            (0x60, PacketType::PubRel, 0),
+            (0x42, PacketType::PubAck, 2),
+            (0x51, PacketType::PubRec, 1),
+            (0x78, PacketType::PubComp, 8),
+        ] {
+            let mut decoder = Decoder::new(Version::V5);
+            let mut buf = BytesMut::from(&[first, 0x02, 0x00, 0x01][..]);
+            assert_eq!(decoder.take_short_ack(&mut buf), Ok(None));
+            assert_eq!(buf.len(), 4);
+            assert_eq!(
+                decoder.decode(&mut buf),
+                Err(DecodeError::InvalidFlags {
+                    packet: kind,
+                    flags
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn short_ack_is_not_taken_when_incomplete_longer_or_over_the_limit() {
+        let mut decoder = Decoder::new(Version::V5);
+        for bytes in [
+            &[0x40, 0x02, 0x00][..],             // incomplete
+            &[0x40, 0x03, 0x00, 0x01, 0x10][..], // with a reason code
+            &[0x30, 0x02, 0x00, 0x00][..],       // not an acknowledgement
+        ] {
+            let mut buf = BytesMut::from(bytes);
+            assert_eq!(decoder.take_short_ack(&mut buf), Ok(None));
+            assert_eq!(&buf[..], bytes);
+        }
+        let mut small = Decoder::new(Version::V5).with_max_packet_size(3);
+        let mut buf = BytesMut::from(&[0x40, 0x02, 0x00, 0x01][..]);
+        assert_eq!(small.take_short_ack(&mut buf), Ok(None));
+        assert!(matches!(
+            small.decode(&mut buf),
+            Err(DecodeError::PacketTooLarge { .. })
+        ));
     }
 }

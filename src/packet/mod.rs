@@ -27,6 +27,7 @@ pub use filters::{
     SubscribeFilters, SubscribeFiltersIter, UnsubscribeFilters, UnsubscribeFiltersIter,
 };
 pub use publish::Publish;
+pub(crate) use publish::PublishFields;
 pub use suback::SubAck;
 pub use subscribe::Subscribe;
 pub use unsuback::UnsubAck;

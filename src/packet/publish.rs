@@ -59,16 +59,24 @@ impl<B: Buffer> Publish<B> {
         }
     }
 
-    /// The flag nibble of the fixed header: DUP, QoS, RETAIN.
-    pub(crate) fn flags(&self) -> u8 {
-        (self.dup as u8) << 3 | (self.qos.qos() as u8) << 1 | self.retain as u8
-    }
-
     /// Whether `from` may not send this PUBLISH: a client's carries no Subscription Identifier
     /// ([MQTT-3.3.4-6]). PUBLISH goes both ways, so this is its only rule on the sender.
     #[inline]
     pub(crate) fn breaks_sender_rule(&self, from: Side) -> bool {
-        from == Side::Client && self.properties.subscription_identifiers().next().is_some()
+        from == Side::Client && self.fields().carries_subscription_identifier()
+    }
+
+    /// The packet's fields, borrowed, for the encoding arithmetic and writes.
+    #[inline(always)]
+    pub(crate) fn fields(&self) -> PublishFields<'_, B> {
+        PublishFields {
+            dup: self.dup,
+            qos: self.qos,
+            retain: self.retain,
+            topic: &self.topic,
+            properties: &self.properties,
+            payload: &self.payload,
+        }
     }
 
     /// Parses the body `src[start..end]`; `flags` were checked with the fixed header (QoS 3, DUP
@@ -105,40 +113,10 @@ impl<B: Buffer> Publish<B> {
     /// [`Publish::write`], without a counting pass over the fields.
     #[inline]
     pub(crate) fn body_len(&self, version: Version) -> Result<u64, EncodeError> {
-        if self.dup && self.qos == QosPid::AtMostOnce {
-            return Err(EncodeError::DupOnQos0); // [MQTT-3.3.1-2]
-        }
-        let topic = self.topic.as_bytes();
-        if topic.is_empty() && self.properties.topic_alias().is_none() {
-            return Err(EncodeError::EmptyTopicName); // [MQTT-4.7.3-1]
-        }
-        // [MQTT-3.3.2-2], [MQTT-1.5.4-2] and [MQTT-4.7.3-3] hold for every `TopicName`: checked
-        // when it was made or decoded, not here.
-        // Summed as `u64`: on a 16-bit target the payload alone may fill `usize`.
-        let pid = if self.qos.pid().is_some() { 2 } else { 0 };
-        let properties = len64(self.properties.as_bytes().len());
-        let properties = match version.is_v5() {
-            true => {
-                let prefix = varint::encoded_len(u32::try_from(properties).unwrap_or(u32::MAX));
-                len64(prefix).saturating_add(properties)
-            }
-            false if properties == 0 => 0,
-            false => {
-                return Err(EncodeError::NotInVersion {
-                    what: "PUBLISH properties",
-                    version,
-                });
-            }
-        };
-        Ok((2 + pid + len64(topic.len()))
-            .saturating_add(properties)
-            .saturating_add(len64(self.payload.as_ref().len())))
+        self.fields().body_len(version)
     }
 
-    /// Appends the whole packet to `dst`, after [`Publish::body_len`] checked it and the caller
-    /// turned that into the remaining length and the packet's `size`: one reservation, then the
-    /// head ([`Publish::put_head`]) and the payload. Nothing can fail here, so the generic
-    /// writer's dispatch and its undo-on-error bookkeeping are skipped.
+    /// Appends the whole packet to `dst` (see [`PublishFields::write_packet`]).
     #[inline]
     pub(crate) fn write_packet(
         &self,
@@ -147,59 +125,7 @@ impl<B: Buffer> Publish<B> {
         size: usize,
         dst: &mut BytesMut,
     ) {
-        dst.reserve(size);
-        self.put_head(version, remaining, dst);
-        dst.extend_from_slice(self.payload.as_ref());
-    }
-
-    /// Everything before the payload, already checked by [`Publish::body_len`]: the first byte,
-    /// the remaining length and the topic's length prefix as one fixed-size write, the topic,
-    /// the packet identifier, and on 5.0 the properties. Each write into a `BytesMut` checks its
-    /// capacity, so the fixed-size parts are grouped into as few writes as their layout allows.
-    #[inline(always)]
-    fn put_head(&self, version: Version, remaining: u32, dst: &mut BytesMut) {
-        let first = (PacketType::Publish as u8) << 4 | self.flags();
-        let topic = self.topic.as_bytes();
-        // At most 65,535 bytes: a `TopicName` is checked for it when made ([MQTT-4.7.3-3]).
-        let topic_len = u16::try_from(topic.len()).unwrap_or(u16::MAX);
-        // `remaining` was measured within the Variable Byte Integer range (1 to 4 bytes).
-        if let Ok(short @ 0..=127) = u8::try_from(remaining) {
-            // The usual small packet: type and flags, a one-byte remaining length and the
-            // topic's length prefix in one write.
-            let [t1, t0] = topic_len.to_be_bytes();
-            dst.put_u32(u32::from_be_bytes([first, short, t1, t0]));
-        } else {
-            dst.put_u8(first);
-            let written = dst.put_varint(remaining);
-            debug_assert!(written.is_ok());
-            dst.put_u16(topic_len);
-        }
-        dst.extend_from_slice(topic);
-        let pid = self.qos.pid().map(|pid| pid.get().to_be_bytes());
-        if !version.is_v5() {
-            if let Some(pid) = pid {
-                dst.put_slice(&pid);
-            }
-            return;
-        }
-        let props = self.properties.as_bytes();
-        // `body_len` measured the Property Length within the Variable Byte Integer range.
-        let props_len = u32::try_from(props.len()).unwrap_or(u32::MAX);
-        match (pid, u8::try_from(props_len)) {
-            // The packet identifier and a one-byte Property Length in one write.
-            (Some([p1, p0]), Ok(short @ 0..=127)) => dst.put_slice(&[p1, p0, short]),
-            (None, Ok(short @ 0..=127)) => dst.put_u8(short),
-            (pid, _) => {
-                if let Some(pid) = pid {
-                    dst.put_slice(&pid);
-                }
-                let written = dst.put_varint(props_len);
-                debug_assert!(written.is_ok());
-            }
-        }
-        if !props.is_empty() {
-            dst.extend_from_slice(props);
-        }
+        self.fields().write_packet(version, remaining, size, dst);
     }
 
     /// Appends everything but the payload to `dst`: the fixed header (whose Remaining Length
@@ -241,7 +167,7 @@ impl<B: Buffer> Publish<B> {
         let (remaining, size) = frame_size(self.body_len(version)?, max)?;
         let header = size - self.payload.as_ref().len();
         dst.reserve(header);
-        self.put_head(version, remaining, dst);
+        self.fields().put_head(version, remaining, dst);
         Ok(header)
     }
 
@@ -264,6 +190,137 @@ impl<B: Buffer> Publish<B> {
             properties::write(&self.properties, s)?;
         }
         Ok(())
+    }
+}
+
+/// The fields of a PUBLISH, borrowed: from a [`Publish`], or from a message a session stores,
+/// which is encoded from here without being moved into a `Publish` and back.
+#[derive(Debug)]
+pub(crate) struct PublishFields<'a, B: Buffer = Bytes> {
+    /// DUP.
+    pub(crate) dup: bool,
+    /// QoS and packet identifier.
+    pub(crate) qos: QosPid,
+    /// RETAIN.
+    pub(crate) retain: bool,
+    /// The topic name.
+    pub(crate) topic: &'a TopicName<B>,
+    /// 5.0 properties.
+    pub(crate) properties: &'a PublishProperties<B>,
+    /// The payload.
+    pub(crate) payload: &'a B,
+}
+
+impl<B: Buffer> PublishFields<'_, B> {
+    /// Whether the properties hold a Subscription Identifier, which a client may not send
+    /// ([MQTT-3.3.4-6]): no walk over empty properties.
+    #[inline(always)]
+    pub(crate) fn carries_subscription_identifier(&self) -> bool {
+        !self.properties.is_empty() && self.properties.subscription_identifiers().next().is_some()
+    }
+
+    /// Checks the packet for `version` and returns its remaining length: the arithmetic of
+    /// `Publish::write`, without a counting pass over the fields.
+    #[inline]
+    pub(crate) fn body_len(&self, version: Version) -> Result<u64, EncodeError> {
+        if self.dup && self.qos == QosPid::AtMostOnce {
+            return Err(EncodeError::DupOnQos0); // [MQTT-3.3.1-2]
+        }
+        let topic = self.topic.as_bytes();
+        if topic.is_empty() && self.properties.topic_alias().is_none() {
+            return Err(EncodeError::EmptyTopicName); // [MQTT-4.7.3-1]
+        }
+        // [MQTT-3.3.2-2], [MQTT-1.5.4-2] and [MQTT-4.7.3-3] hold for every `TopicName`: checked
+        // when it was made or decoded, not here.
+        // Summed as `u64`: on a 16-bit target the payload alone may fill `usize`.
+        let pid = if self.qos.pid().is_some() { 2 } else { 0 };
+        let properties = len64(self.properties.as_bytes().len());
+        let properties = match version.is_v5() {
+            true => {
+                let prefix = varint::encoded_len(u32::try_from(properties).unwrap_or(u32::MAX));
+                len64(prefix).saturating_add(properties)
+            }
+            false if properties == 0 => 0,
+            false => {
+                return Err(EncodeError::NotInVersion {
+                    what: "PUBLISH properties",
+                    version,
+                });
+            }
+        };
+        Ok((2 + pid + len64(topic.len()))
+            .saturating_add(properties)
+            .saturating_add(len64(self.payload.as_ref().len())))
+    }
+
+    /// Appends the whole packet to `dst`, after [`PublishFields::body_len`] checked it and the caller
+    /// turned that into the remaining length and the packet's `size`: one reservation, then the
+    /// head ([`PublishFields::put_head`]) and the payload. Nothing can fail here, so the generic
+    /// writer's dispatch and its undo-on-error bookkeeping are skipped.
+    #[inline(always)]
+    pub(crate) fn write_packet(
+        &self,
+        version: Version,
+        remaining: u32,
+        size: usize,
+        dst: &mut BytesMut,
+    ) {
+        dst.reserve(size);
+        self.put_head(version, remaining, dst);
+        dst.extend_from_slice(self.payload.as_ref());
+    }
+
+    /// Everything before the payload, already checked by [`PublishFields::body_len`]: the first byte,
+    /// the remaining length and the topic's length prefix as one fixed-size write, the topic,
+    /// the packet identifier, and on 5.0 the properties. Each write into a `BytesMut` checks its
+    /// capacity, so the fixed-size parts are grouped into as few writes as their layout allows.
+    #[inline(always)]
+    fn put_head(&self, version: Version, remaining: u32, dst: &mut BytesMut) {
+        let first = (PacketType::Publish as u8) << 4
+            | (self.dup as u8) << 3
+            | (self.qos.qos() as u8) << 1
+            | self.retain as u8;
+        let topic = self.topic.as_bytes();
+        // At most 65,535 bytes: a `TopicName` is checked for it when made ([MQTT-4.7.3-3]).
+        let topic_len = u16::try_from(topic.len()).unwrap_or(u16::MAX);
+        // `remaining` was measured within the Variable Byte Integer range (1 to 4 bytes).
+        if let Ok(short @ 0..=127) = u8::try_from(remaining) {
+            // The usual small packet: type and flags, a one-byte remaining length and the
+            // topic's length prefix in one write.
+            let [t1, t0] = topic_len.to_be_bytes();
+            dst.put_u32(u32::from_be_bytes([first, short, t1, t0]));
+        } else {
+            dst.put_u8(first);
+            let written = dst.put_varint(remaining);
+            debug_assert!(written.is_ok());
+            dst.put_u16(topic_len);
+        }
+        dst.extend_from_slice(topic);
+        let pid = self.qos.pid().map(|pid| pid.get().to_be_bytes());
+        if !version.is_v5() {
+            if let Some(pid) = pid {
+                dst.put_slice(&pid);
+            }
+            return;
+        }
+        let props = self.properties.as_bytes();
+        // `body_len` measured the Property Length within the Variable Byte Integer range.
+        let props_len = u32::try_from(props.len()).unwrap_or(u32::MAX);
+        match (pid, u8::try_from(props_len)) {
+            // The packet identifier and a one-byte Property Length in one write.
+            (Some([p1, p0]), Ok(short @ 0..=127)) => dst.put_slice(&[p1, p0, short]),
+            (None, Ok(short @ 0..=127)) => dst.put_u8(short),
+            (pid, _) => {
+                if let Some(pid) = pid {
+                    dst.put_slice(&pid);
+                }
+                let written = dst.put_varint(props_len);
+                debug_assert!(written.is_ok());
+            }
+        }
+        if !props.is_empty() {
+            dst.extend_from_slice(props);
+        }
     }
 }
 

@@ -78,7 +78,25 @@ impl Message {
         }
     }
 
+    /// The fields of the PUBLISH for this message, borrowed: encoded without a `Publish` made.
+    #[inline(always)]
+    pub(crate) fn fields(
+        &self,
+        pid: Option<crate::PacketId>,
+        dup: bool,
+    ) -> crate::packet::PublishFields<'_> {
+        crate::packet::PublishFields {
+            dup,
+            qos: qos_pid(self.qos, pid),
+            retain: self.retain,
+            topic: &self.topic,
+            properties: &self.properties,
+            payload: &self.payload,
+        }
+    }
+
     /// As [`Message::to_publish`], consuming the message: no reference count is touched.
+    #[cfg(feature = "broker")]
     pub(crate) fn into_publish(self, pid: Option<crate::PacketId>) -> Publish {
         Publish {
             dup: false,
@@ -139,7 +157,8 @@ impl PublishId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AckToken {
     pub(crate) connection: u64,
-    pub(crate) seq: u64,
+    /// Never zero: an `Option<AckToken>` is no larger than the token.
+    pub(crate) seq: core::num::NonZeroU64,
 }
 
 /// When a received QoS 1 or 2 message is acknowledged.

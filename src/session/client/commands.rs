@@ -17,6 +17,12 @@ impl ClientSession {
     /// ([MQTT-2.2.1-3]); QoS 0 messages keep their place in the same FIFO. A message may be
     /// published while no connection is open; it is sent on the next one.
     ///
+    /// When nothing waits (no message queued, no resend owed, no control packet to send) and
+    /// the server's window is open, a QoS 1/2 message skips the FIFO: it gets its packet
+    /// identifier and is encoded here, counts as in flight ([`inflight`](Self::inflight)), and
+    /// the next [`poll_transmit`](Self::poll_transmit) hands its bytes out first. Should the
+    /// connection end before that, it goes back to the front of the FIFO, as never sent.
+    ///
     /// Refused at once, the message handed back where it can be retried:
     /// - `Blocked`: the pending queue holds `max_pending` messages;
     /// - when the server's CONNACK is known: QoS above its Maximum QoS ([MQTT-3.2.2-11]), RETAIN
@@ -26,21 +32,23 @@ impl ClientSession {
     ///   the version cannot carry (properties on 3.1.1).
     pub fn publish(&mut self, now: Instant, message: Message) -> Result<PublishId, PublishError> {
         self.advance(now);
-        if message.properties.topic_alias().is_some() {
-            return Err(PublishError::Invalid(
-                crate::EncodeError::InvalidPropertyValue(crate::PropertyId::TopicAlias),
-            ));
-        }
-        if message
-            .properties
-            .subscription_identifiers()
-            .next()
-            .is_some()
-        {
-            // [MQTT-3.3.4-6]
-            return Err(PublishError::Invalid(
-                crate::EncodeError::SubscriptionIdentifierFromClient,
-            ));
+        if !message.properties.is_empty() {
+            if message.properties.topic_alias().is_some() {
+                return Err(PublishError::Invalid(
+                    crate::EncodeError::InvalidPropertyValue(crate::PropertyId::TopicAlias),
+                ));
+            }
+            if message
+                .properties
+                .subscription_identifiers()
+                .next()
+                .is_some()
+            {
+                // [MQTT-3.3.4-6]
+                return Err(PublishError::Invalid(
+                    crate::EncodeError::SubscriptionIdentifierFromClient,
+                ));
+            }
         }
         if let Some(n) = &self.conn.negotiated {
             if message.qos > n.maximum_qos {
@@ -54,8 +62,20 @@ impl ClientSession {
                 return Err(PublishError::RetainNotSupported(message)); // [MQTT-3.2.2-14]
             }
         }
-        let (message, size) = self.publish_size(message);
-        let size = size?;
+        if self.status == Status::Connected
+            && self.conn.control.is_empty()
+            && self.config.max_pending > 0
+            && let Some(pid) = self.out.send_now_pid(message.qos)
+        {
+            // The window is open and nothing waits: encoded now, behind nothing queued, so
+            // `poll_transmit` hands it out first. The encoder refuses what the size check below
+            // refuses (the server's Maximum Packet Size is the encoder's).
+            return self
+                .out
+                .send_now(&self.encoder, &mut self.staged, message, pid)
+                .map_err(publish_error);
+        }
+        let size = self.publish_size(&message)?;
         let max = self.peer_max_packet_size();
         if size > u64::from(max) {
             // [MQTT-3.2.2-15]
@@ -71,22 +91,17 @@ impl ClientSession {
         Ok(self.out.queue(self.now, message))
     }
 
-    /// The encoded size of `message` as a first transmission, or why it cannot be encoded. It is
-    /// measured as a PUBLISH made of the message's own fields, moved in and handed back: no
-    /// reference count is touched.
-    fn publish_size(&self, message: Message) -> (Message, Result<u64, PublishError>) {
-        let publish = message.into_publish(Some(PacketId::MIN));
-        let len = publish
+    /// The encoded size of `message` as a first transmission, or why it cannot be encoded:
+    /// measured on the message's own fields, where they lie.
+    fn publish_size(&self, message: &Message) -> Result<u64, PublishError> {
+        let len = message
+            .fields(Some(PacketId::MIN), false)
             .body_len(self.version)
             .and_then(|body| crate::packet::frame_size(body, crate::MAX_PACKET_SIZE));
-        let len = match len {
+        match len {
             Ok((_, size)) => Ok(size as u64),
-            Err(crate::EncodeError::PacketTooLarge { size, max }) => {
-                Err(PublishError::TooLarge { size, max })
-            }
-            Err(other) => Err(PublishError::Invalid(other)),
-        };
-        (Message::from_publish(publish), len)
+            Err(e) => Err(publish_error(e)),
+        }
     }
 
     fn peer_max_packet_size(&self) -> u32 {
@@ -249,5 +264,13 @@ impl ClientSession {
             .map_err(CommandError::Encode)?;
         self.conn.control.push_back(packet);
         Ok(())
+    }
+}
+
+/// Why a message that does not encode is refused.
+fn publish_error(e: crate::EncodeError) -> PublishError {
+    match e {
+        crate::EncodeError::PacketTooLarge { size, max } => PublishError::TooLarge { size, max },
+        other => PublishError::Invalid(other),
     }
 }

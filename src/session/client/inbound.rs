@@ -1,8 +1,8 @@
 //! Packets from the server.
 
-use super::{AliasPolicy, ClientEvent, ClientSession, Negotiated, Queued};
+use super::{AliasPolicy, ClientEvent, ClientSession, Negotiated};
 use crate::session::flow::{PubRecOutcome, Received};
-use crate::session::{AckMode, ConnectionError, PublishId, Status};
+use crate::session::{ConnectionError, PublishId, Status};
 use crate::{
     Ack, AckProperties, Auth, ConnAck, Disconnect, Packet, PacketId, Publish, ReasonCode, SubAck,
     Subscribe, UnsubAck, Unsubscribe,
@@ -57,6 +57,31 @@ impl ClientSession {
             | Packet::Unsubscribe(_)
             | Packet::PingReq => {
                 self.violation(ReasonCode::PROTOCOL_ERROR, "§2.1.2 a client-only packet")
+            }
+        }
+    }
+
+    /// A PUBLISH acknowledgement in its short form (Success, no properties), after CONNACK:
+    /// what the general path does with the same packet, without building it.
+    #[inline]
+    pub(super) fn on_short_ack(&mut self, ack: crate::ShortAck) {
+        let ack_of = |pid| Ack {
+            pid,
+            reason_code: ReasonCode::SUCCESS,
+            properties: AckProperties::default(),
+        };
+        match ack.kind {
+            crate::PacketType::PubAck => {
+                if let Some(id) = self.out.on_puback(ack.pid) {
+                    self.published(id, ReasonCode::SUCCESS, AckProperties::default());
+                }
+            }
+            crate::PacketType::PubRec => self.on_pubrec(ack_of(ack.pid)),
+            crate::PacketType::PubRel => self.on_pubrel(ack_of(ack.pid)),
+            _ => {
+                if let Some(id) = self.out.on_pubcomp(ack.pid) {
+                    self.published(id, ReasonCode::SUCCESS, AckProperties::default());
+                }
             }
         }
     }
@@ -221,18 +246,10 @@ impl ClientSession {
     fn on_publish(&mut self, publish: Publish) {
         let v5 = self.version.is_v5();
         match self.inb.on_publish(publish, v5, &mut self.conn.control) {
-            Received::Deliver(publish, None) => {
-                self.push_event(ClientEvent::Message { publish, ack: None });
-            }
-            Received::Deliver(publish, Some(token)) => {
-                let (ack, auto_ack) = match self.config.ack_mode {
-                    AckMode::Auto => (None, Some(token)),
-                    AckMode::Manual => (Some(token), None),
-                };
-                self.events.push_back(Queued {
-                    event: ClientEvent::Message { publish, ack },
-                    auto_ack,
-                });
+            // In automatic mode the token rides in the event while it is queued, and
+            // `poll_event` takes it out to acknowledge; in manual mode the application gets it.
+            Received::Deliver(publish, ack) => {
+                self.push_event(ClientEvent::Message { publish, ack });
             }
             Received::Repeat => {}
             Received::Violation(reason, rule) => self.violation(reason, rule),

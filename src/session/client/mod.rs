@@ -14,7 +14,7 @@ pub use config::{AliasPolicy, ClientConfig, Negotiated};
 pub use event::ClientEvent;
 
 use crate::session::flow::{Inbox, Outbox};
-use crate::session::{AckToken, CommandError, ConnectionError, Instant, PublishFailure, Status};
+use crate::session::{CommandError, ConnectionError, Instant, PublishFailure, Status};
 use crate::{
     ByteString, Bytes, Connect, Decoder, Disconnect, Encoder, Packet, PacketId, ReasonCode, Side,
     Version,
@@ -56,7 +56,14 @@ pub struct ClientSession {
     // The current (or last) network connection.
     conn: Conn,
     connections: u64,
-    events: VecDeque<Queued>,
+    /// Events for `poll_event`. In [`AckMode::Auto`](crate::session::AckMode::Auto) a
+    /// `Message` holds, while queued, the token of the acknowledgement it releases when taken
+    /// (and none once taken): the event is all that is queued, and moved once.
+    events: VecDeque<ClientEvent>,
+    /// PUBLISHes `publish` encoded at once (the window was open and nothing waited), handed
+    /// out first by the next `poll_transmit`; dropped, their messages queued again, when the
+    /// connection ends before that. Kept across connections for its capacity.
+    staged: crate::BytesMut,
     /// A publish was refused as `Blocked`: a `Writable` event is owed when there is room.
     writable_owed: bool,
 }
@@ -97,16 +104,6 @@ struct Request {
     filters: usize,
 }
 
-/// An event and, for a received QoS 1/2 message in automatic mode, the acknowledgement it
-/// releases when the application takes it. The token names the connection as well as the
-/// sequence number: sequence numbers restart with every connection, and an event taken after a
-/// reconnect must not release the acknowledgement of another message.
-#[derive(Debug)]
-struct Queued {
-    event: ClientEvent,
-    auto_ack: Option<AckToken>,
-}
-
 impl ClientSession {
     /// A session with no state and no connection.
     pub fn new(config: ClientConfig) -> ClientSession {
@@ -122,6 +119,7 @@ impl ClientSession {
             conn: Conn::default(),
             connections: 0,
             events: VecDeque::new(),
+            staged: crate::BytesMut::new(),
             writable_owed: false,
         }
     }
@@ -131,6 +129,7 @@ impl ClientSession {
         &self.config
     }
 
+    #[inline]
     fn advance(&mut self, now: Instant) -> Instant {
         self.now = self.now.max(now);
         self.now
@@ -284,9 +283,26 @@ impl ClientSession {
     /// The next event, if any. In [`AckMode::Auto`](crate::session::AckMode::Auto) taking a
     /// received QoS 1/2 message acknowledges it.
     #[must_use]
+    #[inline]
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
-        let queued = self.events.pop_front()?;
-        if let Some(token) = queued.auto_ack {
+        let mut event = self.events.pop_front()?;
+        if let ClientEvent::Message {
+            ack: ack @ Some(_), ..
+        } = &mut event
+            && self.config.ack_mode == crate::session::AckMode::Auto
+        {
+            self.auto_ack(ack);
+        }
+        Some(event)
+    }
+
+    /// Releases the acknowledgement of a message taken in automatic mode, whose token rode in
+    /// its event. The token names the connection as well as the sequence number: sequence
+    /// numbers restart with every connection, and an event taken after a reconnect must not
+    /// release the acknowledgement of another message (`reply` ignores a token of another one).
+    #[inline(never)]
+    fn auto_ack(&mut self, ack: &mut Option<crate::session::AckToken>) {
+        if let Some(token) = ack.take() {
             self.inb.reply(
                 token,
                 ReasonCode::SUCCESS,
@@ -295,7 +311,6 @@ impl ClientSession {
                 &mut self.conn.control,
             );
         }
-        Some(queued.event)
     }
 
     /// The earliest time at which [`handle_timeout`](Self::handle_timeout) has work to do:
@@ -420,10 +435,7 @@ impl ClientSession {
     // ---------------------------------------------------------------- internals
 
     fn push_event(&mut self, event: ClientEvent) {
-        self.events.push_back(Queued {
-            event,
-            auto_ack: None,
-        });
+        self.events.push_back(event);
     }
 
     /// Ends the current connection: one `Disconnected` event, requests cancelled, and the
@@ -439,6 +451,10 @@ impl ClientSession {
         if self.conn.ended {
             return;
         }
+        // PUBLISHes staged and not handed out never left: their messages are queued again,
+        // before the session state is kept or discarded.
+        self.staged.clear();
+        self.out.unstage(self.now);
         self.conn.ended = true;
         self.status = Status::Closing;
         self.conn.early.clear();
@@ -485,12 +501,9 @@ impl ClientSession {
         self.inb.discard();
         let events = &mut self.events;
         self.out.discard(true, self.now, |id| {
-            events.push_back(Queued {
-                event: ClientEvent::PublishFailed {
-                    id,
-                    reason: PublishFailure::SessionLost,
-                },
-                auto_ack: None,
+            events.push_back(ClientEvent::PublishFailed {
+                id,
+                reason: PublishFailure::SessionLost,
             });
         });
     }
@@ -512,17 +525,46 @@ impl ClientSession {
                 rx.clear();
                 return;
             }
-            if !self.wants_read() {
+            if rx.is_empty() || !self.wants_read() {
                 return;
             }
-            match self.decoder.decode(rx) {
-                Ok(Some(packet)) => self.handle_packet_inner(packet),
-                Ok(None) => return,
-                Err(e) => {
-                    rx.clear();
-                    self.decode_failed(e);
-                    return;
+            if self.status == Status::Connected {
+                // The acknowledgements of our messages, the usual input of a publisher: read in
+                // place, no packet built.
+                match self.decoder.take_short_ack(rx) {
+                    Ok(Some(ack)) => {
+                        self.on_short_ack(ack);
+                        continue;
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        rx.clear();
+                        self.decode_failed(e);
+                        return;
+                    }
                 }
+            }
+            if !self.decode_one(rx) {
+                return;
+            }
+        }
+    }
+
+    /// Decodes and handles the packet at the front of `rx`; false when there is none whole yet,
+    /// or the connection failed. Out of line: the loop above stays small for the short
+    /// acknowledgements it reads itself.
+    #[inline(never)]
+    fn decode_one(&mut self, rx: &mut crate::BytesMut) -> bool {
+        match self.decoder.decode(rx) {
+            Ok(Some(packet)) => {
+                self.handle_packet_inner(packet);
+                true
+            }
+            Ok(None) => false,
+            Err(e) => {
+                rx.clear();
+                self.decode_failed(e);
+                false
             }
         }
     }

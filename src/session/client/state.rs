@@ -40,7 +40,8 @@ impl ClientSession {
     ///
     /// The current connection is not part of it: events not polled, acknowledgements not sent,
     /// subscriptions in progress. Export after the connection ended, or accept that a message
-    /// received but not acknowledged will be received again.
+    /// received but not acknowledged will be received again, and that a message `publish`
+    /// encoded at once and `poll_transmit` did not hand out yet counts as in flight.
     pub fn export_state(&self) -> Bytes {
         let mut out = BytesMut::new();
         out.put_slice(MAGIC);

@@ -2,6 +2,7 @@
 //! once, acknowledgements in arrival order, our Receive Maximum, and inbound topic aliases.
 
 use alloc::collections::VecDeque;
+use core::num::NonZeroU64;
 
 use super::alias::InboundAliases;
 use crate::session::AckToken;
@@ -19,6 +20,7 @@ pub(crate) struct Inbox {
     connection: u64,
     /// Received QoS 1/2 PUBLISHes in arrival order, until their PUBACK/PUBREC is queued.
     acks: VecDeque<InboundAck>,
+    /// The sequence number of the last message, 0 before the first.
     next_seq: u64,
     /// QoS 2 identifiers received on this connection and not completed (they count against our
     /// Receive Maximum with the QoS 1 entries of `acks`).
@@ -32,7 +34,7 @@ pub(crate) struct Inbox {
 
 #[derive(Debug)]
 struct InboundAck {
-    seq: u64,
+    seq: NonZeroU64,
     pid: PacketId,
     qos: QoS,
     /// The acknowledgement to send, once the application gave it.
@@ -167,10 +169,10 @@ impl Inbox {
         Received::Deliver(publish, Some(token))
     }
 
-    fn next_seq(&mut self) -> u64 {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        seq
+    /// 1 for the first message of the connection, then 2, 3, ...
+    fn next_seq(&mut self) -> NonZeroU64 {
+        self.next_seq = self.next_seq.saturating_add(1);
+        NonZeroU64::new(self.next_seq).unwrap_or(NonZeroU64::MAX)
     }
 
     /// The packet type `token`'s message is acknowledged with, if it waits for one.

@@ -34,6 +34,10 @@ pub(crate) struct Outbox {
     quota_max: u16,
     /// Outgoing flows not yet sent again on this connection (after a session was resumed).
     resend: usize,
+    /// The last `staged` flows of `outgoing` were encoded by [`Outbox::send_now`] into the
+    /// caller's staging buffer and not handed out yet: no acknowledgement finds them
+    /// ([`Outbox::find`] stops before them).
+    staged: usize,
     aliases: OutboundAliases,
 }
 
@@ -87,6 +91,7 @@ impl Default for Outbox {
             send_quota: 0,
             quota_max: 0,
             resend: 0,
+            staged: 0,
             aliases: OutboundAliases::default(),
         }
     }
@@ -158,6 +163,89 @@ impl Outbox {
         Ok(self.queue(now, message))
     }
 
+    /// The packet identifier a new message of `qos` gets when [`Outbox::send_now`] may send
+    /// it at once: QoS 1 or 2, nothing waiting before it (no message queued, no resend owed),
+    /// no topic aliases, send quota and a free identifier. `None`: it has to be queued.
+    #[inline]
+    pub(crate) fn send_now_pid(&self, qos: QoS) -> Option<PacketId> {
+        if qos == QoS::AtMostOnce
+            || self.has_work()
+            || self.aliases.enabled()
+            // [MQTT-3.3.4-7] / [MQTT-3.3.4-9], as `transmit_pending`.
+            || self.send_quota == 0
+            || self.outgoing.len() >= usize::from(self.quota_max)
+        {
+            return None;
+        }
+        // [MQTT-2.2.1-3] / [MQTT-4.3.2-1] / [MQTT-4.3.3-1]: an identifier not in use.
+        self.allocate_pid()
+    }
+
+    /// Sends a new QoS 1/2 message at once with `pid` (from [`Outbox::send_now_pid`]): its
+    /// PUBLISH (DUP 0, [MQTT-4.3.2-2] / [MQTT-4.3.3-2]) is appended to `staging`, and the flow is
+    /// in flight, though no acknowledgement finds it until [`Outbox::staged_out`] says the bytes
+    /// left. An error:
+    /// it does not encode (nothing written, the message dropped, as a refused `publish` drops
+    /// it).
+    #[inline]
+    pub(crate) fn send_now(
+        &mut self,
+        encoder: &Encoder,
+        staging: &mut BytesMut,
+        message: Message,
+        pid: PacketId,
+    ) -> Result<PublishId, EncodeError> {
+        encoder.encode_publish_fields(&message.fields(Some(pid), false), staging)?;
+        let id = PublishId(self.next_publish);
+        self.next_publish += 1;
+        self.reserve_pid(pid);
+        self.send_quota -= 1;
+        self.staged += 1;
+        self.outgoing.push_back(Outgoing {
+            id,
+            pid,
+            message,
+            released: false,
+            sent: true,
+            holds_quota: true,
+        });
+        Ok(id)
+    }
+
+    /// The staged PUBLISHes were handed out: their flows are sent.
+    #[inline]
+    pub(crate) fn staged_out(&mut self) {
+        self.staged = 0;
+    }
+
+    /// The staged PUBLISHes were dropped before they left (the connection ended): their flows
+    /// go back to the front of the queue, in order, as never sent, with their identifiers and
+    /// quota units returned.
+    pub(crate) fn unstage(&mut self, now: Instant) {
+        for _ in 0..core::mem::take(&mut self.staged) {
+            let Some(entry) = self.outgoing.pop_back() else {
+                break;
+            };
+            self.ids.remove(entry.pid);
+            if entry.holds_quota {
+                self.send_quota = self.send_quota.saturating_add(1).min(self.quota_max);
+            }
+            self.pending_bytes += queued_size(&entry.message);
+            self.pending.push_front(Pending {
+                id: entry.id,
+                message: entry.message,
+                queued_at: now,
+            });
+        }
+    }
+
+    /// Whether [`transmit`](Self::transmit) may have something to send: messages queued, or
+    /// resends owed. False is the usual answer after a PUBLISH went out, and costs two loads.
+    #[inline]
+    pub(crate) fn has_work(&self) -> bool {
+        !self.pending.is_empty() || self.resend > 0
+    }
+
     /// Messages in flight.
     pub(crate) fn inflight(&self) -> usize {
         self.outgoing.len()
@@ -196,6 +284,7 @@ impl Outbox {
         self.send_quota = quota;
         self.quota_max = quota;
         self.resend = 0;
+        self.staged = 0;
         self.aliases = OutboundAliases::new(alias_max);
         for entry in &mut self.outgoing {
             entry.sent = false;
@@ -242,11 +331,13 @@ impl Outbox {
             self.pending.push_front(pending);
         }
         self.resend = 0;
+        self.staged = 0;
     }
 
     // ---------------------------------------------------------------- acknowledgements
 
     /// PUBACK: the QoS 1 flow of `pid` is done.
+    #[inline]
     pub(crate) fn on_puback(&mut self, pid: PacketId) -> Option<PublishId> {
         let i = self.find(pid, QoS::AtLeastOnce, false)?;
         self.complete(i)
@@ -292,10 +383,19 @@ impl Outbox {
         self.complete(i)
     }
 
+    /// The flow of `pid` at that stage, sent on this connection; the staged flows at the back
+    /// were not handed out yet and are not looked at.
+    #[inline(always)]
     fn find(&self, pid: PacketId, qos: QoS, released: bool) -> Option<usize> {
-        self.outgoing
-            .iter()
-            .position(|o| o.pid == pid && o.message.qos == qos && o.released == released && o.sent)
+        let (front, back) = self.outgoing.as_slices();
+        let matches =
+            |o: &Outgoing| o.pid == pid && o.message.qos == qos && o.released == released && o.sent;
+        let i = match front.iter().position(matches) {
+            Some(i) => i,
+            None => front.len() + back.iter().position(matches)?,
+        };
+        // Identifiers are unique among the flows: a staged match is the only one.
+        (i < self.outgoing.len().saturating_sub(self.staged)).then_some(i)
     }
 
     /// A QoS 1/2 flow is done: identifier free, one more unit of send quota ([MQTT-4.9.0-1]
@@ -351,8 +451,8 @@ impl Outbox {
                 i += 1;
                 continue;
             }
-            let packet = if entry.released {
-                Packet::pub_rel(entry.pid)
+            let result = if entry.released {
+                encoder.encode(&Packet::pub_rel(entry.pid), tx)
             } else {
                 if self.send_quota == 0 {
                     // [MQTT-3.3.4-7] / [MQTT-3.3.4-9]: resent PUBLISHes count against the new
@@ -361,9 +461,9 @@ impl Outbox {
                     break;
                 }
                 // [MQTT-3.3.1-1]: DUP 1 on a redelivery; [MQTT-2.3.1-3]: the same identifier.
-                Packet::Publish(entry.message.to_publish(Some(entry.pid), true))
+                encoder.encode_publish_fields(&entry.message.fields(Some(entry.pid), true), tx)
             };
-            match encoder.encode(&packet, tx) {
+            match result {
                 Ok(_) => {
                     if !entry.released {
                         self.send_quota -= 1;
@@ -433,14 +533,10 @@ impl Outbox {
             }
             // [MQTT-4.3.2-2] / [MQTT-4.3.3-2]: the first transmission has DUP 0.
             let (message, result, undo) = if !self.aliases.enabled() {
-                // Without aliases the PUBLISH is the message's own fields, moved in and taken
-                // back after encoding: no reference count is touched.
-                let packet = Packet::Publish(message.into_publish(pid));
-                let result = encoder.encode(&packet, tx);
-                let Packet::Publish(publish) = packet else {
-                    break; // not reached: the packet was made a PUBLISH just above
-                };
-                (Message::from_publish(publish), result, AliasUndo::Nothing)
+                // Without aliases the PUBLISH is the message's own fields, encoded where they
+                // lie: nothing is moved and no reference count is touched.
+                let result = encoder.encode_publish_fields(&message.fields(pid, false), tx);
+                (message, result, AliasUndo::Nothing)
             } else {
                 let publish = message.to_publish(pid, false);
                 let (publish, undo) = self.aliases.apply(publish);
