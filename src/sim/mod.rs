@@ -7,7 +7,10 @@
 //! into random chunks (often single bytes) delivered after random delays, in order. Faults:
 //! links cut (seen by both sides, or by one only: half open, found by keep alive), reconnects
 //! while the old link may still be open (takeover, late bytes), time jumps, broker restarts
-//! (export, every link dropped, import), client restarts (export/import of the client state).
+//! (export, every link dropped, import), client restarts (export/import of the client state),
+//! slow readers, clients away for up to 40 s, smaller limits on the next connection. One
+//! subscriber's session expires 20 s after its connection ends (5.0), the will has a 2 s delay
+//! (5.0), and one 5.0 message in five has a Message Expiry Interval of 1 to 3 s.
 //!
 //! Checked during the run, by a monitor that decodes both directions of every link with the
 //! codec alone (`src/sim/monitor.rs`): whole valid packets; CONNECT and CONNACK first; nothing
@@ -15,14 +18,16 @@
 //! Size and Topic Alias Maximum obeyed both ways; aliases set before used on the same link;
 //! PUBACKs in order; no client silent for longer than its keep alive; after `handle_timeout`
 //! no deadline left at or before now; Session Present 1 on every reconnection of a client whose
-//! session exists.
+//! session exists, 0 when it expired; an expiring message forwarded with what is left of its
+//! interval.
 //!
 //! Checked at the end, after the faults stop and every client has reconnected and the system
 //! is quiet (which must happen within a bounded number of steps), by a ledger of every message
 //! (publisher, sequence number): each QoS 1/2 message accepted by its publisher reached every
 //! subscriber at least once, QoS 2 exactly once, QoS 0 at most once, in publish order per
-//! publisher, topic and QoS; the will of the client that has one was published exactly once per
-//! connection that ended.
+//! publisher, topic and QoS (an expired message may be missing, and so may what its session
+//! held when the expiring subscriber's session ended); the will of the client that has one was
+//! published once per connection that ended, unless (5.0) the session resumed within the delay.
 
 // The simulator indexes its own tables (clients, links, constants) with indexes it made.
 #![allow(
@@ -102,8 +107,8 @@ pub struct Report {
     pub steps: usize,
     /// Faults injected, by kind: cuts seen by both sides, half-open cuts, reconnections over an
     /// open link, broker restarts, client restarts, time jumps, slow consumers, messages with a
-    /// Message Expiry Interval.
-    pub faults: [u64; 8],
+    /// Message Expiry Interval, clients away for a while, sessions that expired.
+    pub faults: [u64; 10],
     /// Messages published (accepted by the publisher's session).
     pub published: u64,
     /// Messages received by subscribers (copies).
@@ -115,7 +120,7 @@ pub struct Report {
 }
 
 /// Fault kinds, indexes into [`Report::faults`].
-pub const FAULTS: [&str; 8] = [
+pub const FAULTS: [&str; 10] = [
     "cut",
     "half-open",
     "reconnect over an open link",
@@ -124,6 +129,8 @@ pub const FAULTS: [&str; 8] = [
     "time jump",
     "slow consumer",
     "message expiry",
+    "client away",
+    "session expired",
 ];
 
 const TOPICS: [&str; 3] = ["t/a", "t/b", "t/c"];
@@ -139,6 +146,10 @@ const WILL_WATCHER: usize = 3;
 const KEEP_ALIVE: u16 = 10;
 /// The will's delay when its client speaks 5.0 (3.1.1 has none).
 const WILL_DELAY_SECS: u32 = 2;
+/// The client whose session expires 20 s after its connection ends, when it speaks 5.0 (the
+/// others keep theirs).
+const EXPIRING: usize = 2;
+const SESSION_EXPIRY_SECS: u32 = 20;
 
 enum Item {
     Bytes(Bytes),
@@ -165,6 +176,9 @@ struct Link {
     /// of the connection ended: the will's delay runs from there.
     accepted_at: Option<u64>,
     ended_at: Option<u64>,
+    /// For a client whose session can expire: the Session Present its CONNACK must carry
+    /// (`Some(None)`: either, the connection came exactly at the expiry).
+    expect_present: Option<Option<bool>>,
 }
 
 impl Link {
@@ -189,6 +203,12 @@ struct Client {
     acked: bool,
     /// A slow consumer: it reads nothing before this time.
     paused_until: u64,
+    /// Away: it does not connect before this time.
+    away_until: u64,
+    /// Its session expired at the broker: messages published up to this time (its new
+    /// subscriptions acknowledged; `u64::MAX` until then) may be missing, or arrive again as
+    /// retained copies.
+    lost_until: u64,
 }
 
 /// A message in the ledger.
@@ -200,6 +220,8 @@ struct Sent {
     /// Its Message Expiry Interval (seconds) and the virtual time it runs out at, counted from
     /// the publish call: no copy may be sent later, and after it the message may be missing.
     expiry: Option<(u32, u64)>,
+    /// When it was published (virtual time).
+    at: u64,
 }
 
 impl Sent {
@@ -281,6 +303,8 @@ impl<'s> Sim<'s> {
                     || MEMBERS.contains(&i)
                     || (i == 0 && version.is_v5())),
                 paused_until: 0,
+                away_until: 0,
+                lost_until: 0,
             });
         }
         Sim {
@@ -428,6 +452,20 @@ impl<'s> Sim<'s> {
                 let until = self.clients[s].paused_until;
                 self.note(|| format!("c{s} stops reading until {until}"));
             }
+            88 => {
+                // A client goes away for up to 40 s: its session waits (or expires).
+                let i = self.pick(CLIENTS as u64) as usize;
+                let away = self.pick(40_000);
+                self.report.faults[8] += 1;
+                if let Some(l) = self.clients[i].link.take() {
+                    let now = self.t();
+                    self.links[l].client_open = false;
+                    self.clients[i].session.handle_transport_closed(now);
+                    self.links[l].c2s.push_back((self.now, Item::Close));
+                }
+                self.clients[i].away_until = self.now + away;
+                self.note(|| format!("c{i} goes away for {away} ms"));
+            }
             86 => {
                 self.report.faults[5] += 1;
                 let ms = 5_000 + self.pick(40_000);
@@ -456,7 +494,7 @@ impl<'s> Sim<'s> {
             },
         );
         let c = &mut self.clients[i];
-        if c.session.status() != Status::Idle {
+        if c.session.status() != Status::Idle || self.now < c.away_until {
             return Ok(());
         }
         let mut connect = Connect::new(c.version, c.id.as_str().into(), KEEP_ALIVE);
@@ -465,7 +503,11 @@ impl<'s> Sim<'s> {
         connect.clean_start = false;
         if c.version.is_v5() {
             let mut p = ConnectProperties::builder();
-            p.session_expiry_interval = Some(u32::MAX);
+            p.session_expiry_interval = Some(if i == EXPIRING {
+                SESSION_EXPIRY_SECS
+            } else {
+                u32::MAX
+            });
             p.receive_maximum = Some(limits.0);
             p.topic_alias_maximum = Some(limits.1);
             p.maximum_packet_size = Some(limits.2);
@@ -500,6 +542,7 @@ impl<'s> Sim<'s> {
             monitor: LinkMonitor::new(),
             accepted_at: None,
             ended_at: None,
+            expect_present: None,
         });
         let watch = self.watched_payload();
         let l = self.links.len() - 1;
@@ -555,6 +598,7 @@ impl<'s> Sim<'s> {
                     qos,
                     retain,
                     expiry,
+                    at: self.now,
                 },
             );
         }
@@ -700,6 +744,7 @@ impl<'s> Sim<'s> {
                         .map_err(|e| format!("link {l} (client c{}): {e}", self.links[l].client))?;
                     if self.links[l].monitor.accepted && self.links[l].accepted_at.is_none() {
                         self.links[l].accepted_at = Some(self.now);
+                        self.session_expiry_at_accept(l);
                     }
                     let bytes = tx.split().freeze();
                     self.queue_chunks(l, false, bytes);
@@ -729,6 +774,60 @@ impl<'s> Sim<'s> {
         Ok(())
     }
 
+    /// The broker just accepted link `current`: when its client's session can expire, whether
+    /// it did since the client's previous connection ended at the broker. An expired session
+    /// loses its subscriptions and queue: the client subscribes again, and what was published
+    /// before that may be missing.
+    fn session_expiry_at_accept(&mut self, current: usize) {
+        let i = self.links[current].client;
+        if i != EXPIRING || !self.clients[i].version.is_v5() {
+            return;
+        }
+        let Some(accepted) = self.links[current].accepted_at else {
+            return;
+        };
+        let ended = self
+            .links
+            .iter()
+            .enumerate()
+            .filter(|(l, link)| *l != current && link.client == i && link.accepted_at.is_some())
+            .filter_map(|(_, link)| link.ended_at)
+            .filter(|&e| e <= accepted)
+            .max();
+        // A connection of the client the broker still holds: this one takes it over (its end
+        // is reported after this CONNACK), so the session was attached until now.
+        let attached = self.links.iter().enumerate().any(|(l, link)| {
+            l != current
+                && link.client == i
+                && link.accepted_at.is_some()
+                && link.ended_at.is_none()
+        });
+        let expiry = u64::from(SESSION_EXPIRY_SECS) * 1000;
+        let expired = match ended {
+            _ if attached => Some(false),
+            // The first connection: no session yet.
+            None => Some(true),
+            Some(e) => match (accepted - e).cmp(&expiry) {
+                core::cmp::Ordering::Less => Some(false),
+                core::cmp::Ordering::Equal => None,
+                core::cmp::Ordering::Greater => Some(true),
+            },
+        };
+        let had = self
+            .links
+            .iter()
+            .any(|l| l.client == i && l.accepted_at.is_some() && l.ended_at.is_some());
+        self.links[current].expect_present = Some(expired.map(|gone| !gone));
+        if had && expired != Some(false) {
+            let c = &mut self.clients[i];
+            c.subscribed = false;
+            c.acked = false;
+            c.lost_until = u64::MAX;
+            self.report.faults[9] += 1;
+            self.note(|| format!("c{i}'s session expired"));
+        }
+    }
+
     fn link_of(&self, conn: ConnId) -> Option<usize> {
         self.active
             .iter()
@@ -754,6 +853,18 @@ impl<'s> Sim<'s> {
                 ClientEvent::Connected {
                     session_present, ..
                 } => {
+                    // A session that can expire: Session Present as found when the broker
+                    // accepted the connection (either, at the expiry's very end).
+                    if let Some(l) = self.clients[i].link
+                        && let Some(expect) = self.links[l].expect_present
+                    {
+                        if expect.is_some_and(|e| e != session_present) {
+                            return Err(format!(
+                                "client c{i}: Session Present {session_present} on link {l}, {expect:?} expected (session expiry)"
+                            ));
+                        }
+                        self.clients[i].has_session = session_present;
+                    }
                     let c = &mut self.clients[i];
                     if c.has_session && !session_present {
                         return Err(format!(
@@ -815,9 +926,22 @@ impl<'s> Sim<'s> {
                 ClientEvent::PublishFailed { id, reason } => {
                     return Err(format!("client c{i}: publish {id:?} failed: {reason}"));
                 }
-                ClientEvent::Subscribed { .. } => self.clients[i].acked = true,
+                ClientEvent::Subscribed { .. } => {
+                    let c = &mut self.clients[i];
+                    c.acked = true;
+                    if c.lost_until == u64::MAX {
+                        c.lost_until = self.now;
+                    }
+                }
                 ClientEvent::RequestCancelled { .. } => {
-                    return Err(format!("client c{i}: a SUBSCRIBE cancelled without faults"));
+                    // Only a client that lost its session subscribes after the start; its
+                    // connection ended before the SUBACK: it subscribes again on the next.
+                    if i != EXPIRING {
+                        return Err(format!("client c{i}: a SUBSCRIBE cancelled"));
+                    }
+                    // Until a SUBACK, the subscriptions may be missing.
+                    self.clients[i].subscribed = false;
+                    self.clients[i].lost_until = u64::MAX;
                 }
                 _ => {}
             }
@@ -1059,6 +1183,7 @@ impl<'s> Sim<'s> {
     fn quiesce(&mut self) -> Result<(), String> {
         for c in &mut self.clients {
             c.paused_until = 0;
+            c.away_until = 0;
         }
         self.resume_reading()?;
         for round in 0..2_000 {
@@ -1115,6 +1240,11 @@ impl<'s> Sim<'s> {
                 if n == 0 && m.expired_by(self.now) {
                     continue;
                 }
+                // Lost with an expired session, or sent again as a retained copy on the new
+                // subscription.
+                if m.at <= self.clients[s].lost_until {
+                    continue;
+                }
                 match qos {
                     QoS::AtMostOnce if n > 1 => {
                         return Err(format!(
@@ -1158,7 +1288,10 @@ impl<'s> Sim<'s> {
                 // An expiring message is outside the order: its copy at the broker may expire
                 // while its publisher's resend (DUP, after a lost PUBACK) arrives after the
                 // messages that followed it.
-                if m.qos == QoS::AtMostOnce || m.expiry.is_some() {
+                if m.qos == QoS::AtMostOnce
+                    || m.expiry.is_some()
+                    || m.at <= self.clients[s].lost_until
+                {
                     continue;
                 }
                 let key = (p, m.topic, m.qos as u8);
