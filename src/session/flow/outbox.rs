@@ -337,9 +337,14 @@ impl Outbox {
     // ---------------------------------------------------------------- acknowledgements
 
     /// PUBACK: the QoS 1 flow of `pid` is done.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn on_puback(&mut self, pid: PacketId) -> Option<PublishId> {
         let i = self.find(pid, QoS::AtLeastOnce, false)?;
+        // In order, the usual case: the oldest flow, completed inline.
+        if i == 0 {
+            let entry = self.outgoing.pop_front()?;
+            return Some(self.finish(entry));
+        }
         self.complete(i)
     }
 
@@ -408,6 +413,13 @@ impl Outbox {
         } else {
             self.outgoing.remove(index)
         }?;
+        Some(self.finish(entry))
+    }
+
+    /// The completed flow `entry`, taken out of the in-flight queue: its identifier freed and
+    /// its quota unit returned.
+    #[inline(always)]
+    fn finish(&mut self, entry: Outgoing) -> PublishId {
         self.ids.remove(entry.pid);
         // [MQTT-3.3.4-9] / [MQTT-3.3.4-7]: only a unit this connection took comes back, so a
         // PUBCOMP for a flow resumed at the PUBREL stage does not open room for one PUBLISH
@@ -415,7 +427,7 @@ impl Outbox {
         if entry.holds_quota {
             self.send_quota = self.send_quota.saturating_add(1).min(self.quota_max);
         }
-        Some(entry.id)
+        entry.id
     }
 
     // ---------------------------------------------------------------- transmission
